@@ -1,0 +1,17 @@
+// Entry points of the `tr` subcommands. Each takes the arguments after
+// `tr` (argv[0] is the subcommand name) and returns the process status.
+#pragma once
+
+#include <chrono>
+
+#include "cli/exit_codes.h"
+
+namespace tinyrange::cli {
+
+int VmCommand(int argc, char** argv);
+
+// The steady-clock time at which `tr` started (read during static
+// initialisation), for timing boot markers from process start.
+std::chrono::steady_clock::time_point ProcessStart();
+
+}  // namespace tinyrange::cli

@@ -1,0 +1,61 @@
+#include "guest-init/console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <string_view>
+
+#include "guest-init/active_console.h"
+#include "guest-init/init_config.h"
+
+namespace tinyrange {
+
+namespace {
+
+int MakeStdio(int fd) {
+  for (int i = 0; i <= 2; ++i) {
+    if (fd != i && dup2(fd, i) < 0) return errno;
+  }
+  if (fd > 2) {
+    close(fd);
+  } else {
+    fcntl(fd, F_SETFD, 0);  // keep it across exec, like the dup2 copies
+  }
+  return 0;
+}
+
+}  // namespace
+
+int OpenConsoleAsStdio(const char* path) {
+  for (int attempt = 0;; ++attempt) {
+    int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd >= 0) return MakeStdio(fd);
+    if (errno != ENOENT || attempt == 100) return errno;
+    timespec pause = {0, 10 * 1000 * 1000};
+    nanosleep(&pause, nullptr);
+  }
+}
+
+void AttachControllingTerminal(const char* console_path) {
+  if (std::string_view(console_path) == kDefaultConsole) {
+    int fd = open(kActiveConsoleFile, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      char active[256];
+      ssize_t n = read(fd, active, sizeof(active) - 1);
+      close(fd);
+      char device[300];
+      if (n > 0 && DeviceFromActiveConsoles(std::string_view(active, static_cast<size_t>(n)),
+                                            device, sizeof(device))) {
+        int tty = open(device, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (tty >= 0) MakeStdio(tty);
+      }
+    }
+  }
+  if (isatty(0)) ioctl(0, TIOCSCTTY, 0);
+}
+
+}  // namespace tinyrange

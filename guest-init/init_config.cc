@@ -1,0 +1,225 @@
+#include "guest-init/init_config.h"
+
+#include <cstdio>
+
+namespace tinyrange {
+
+namespace {
+
+struct KeySpelling {
+  std::string_view name;
+  InitConfigKey key;
+};
+
+constexpr KeySpelling kKeys[] = {
+    {"argv", InitConfigKey::kArgv},
+    {"env", InitConfigKey::kEnv},
+    {"cwd", InitConfigKey::kCwd},
+    {"hostname", InitConfigKey::kHostname},
+    {"uid", InitConfigKey::kUid},
+    {"gid", InitConfigKey::kGid},
+    {"module", InitConfigKey::kModule},
+    {"module-params", InitConfigKey::kModuleParams},
+    {"console", InitConfigKey::kConsole},
+    {"end", InitConfigKey::kEnd},
+};
+
+bool LookupKey(std::string_view name, InitConfigKey* key) {
+  for (const KeySpelling& k : kKeys) {
+    if (k.name == name) {
+      *key = k.key;
+      return true;
+    }
+  }
+  return false;
+}
+
+// string_view::substr without its bounds check: substr can throw, and a
+// throw site would drag the C++ exception runtime into static guest-init.
+// Callers guarantee pos <= s.size().
+std::string_view Slice(std::string_view s, size_t pos, size_t n = std::string_view::npos) {
+  size_t avail = s.size() - pos;
+  return std::string_view(s.data() + pos, n < avail ? n : avail);
+}
+
+bool Fail(InitConfigError* error, const char* message, std::string_view key, size_t offset) {
+  error->message = message;
+  error->key = key;
+  error->offset = offset;
+  return false;
+}
+
+}  // namespace
+
+std::string_view InitConfigKeyName(InitConfigKey key) {
+  for (const KeySpelling& k : kKeys) {
+    if (k.key == key) return k.name;
+  }
+  return "?";
+}
+
+bool ParseId(std::string_view text, uint32_t* value) {
+  if (text.empty() || text.size() > 10) return false;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (v > 0xfffffffeu) return false;
+  *value = static_cast<uint32_t>(v);
+  return true;
+}
+
+void FormatInitConfigError(const InitConfigError& error, char* out, size_t out_size) {
+  if (out_size == 0) return;
+  // Show at most 40 bytes of the key: enough to recognise it, and a garbage
+  // "key" (a file that is not a config at all) stays one line.
+  char key[41];
+  size_t n = 0;
+  for (char c : error.key) {
+    if (n == sizeof(key) - 1) break;
+    key[n++] = (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  key[n] = '\0';
+  if (error.key.empty()) {
+    snprintf(out, out_size, "%s at byte %zu", error.message, error.offset);
+  } else {
+    snprintf(out, out_size, "%s (key \"%s\") at byte %zu", error.message, key, error.offset);
+  }
+}
+
+bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigError* error) {
+  *out = InitConfigView{};
+
+  // Magic line: "tinyrange-init-config <version>\n".
+  if (input.size() < kInitConfigMagic.size() ||
+      Slice(input, 0, kInitConfigMagic.size()) != kInitConfigMagic) {
+    return Fail(error, "bad magic: not a tinyrange init config", {}, 0);
+  }
+  size_t pos = kInitConfigMagic.size();
+  size_t version_start = pos;
+  uint64_t version = 0;
+  while (pos < input.size() && input[pos] >= '0' && input[pos] <= '9' && pos - version_start < 9) {
+    version = version * 10 + static_cast<uint64_t>(input[pos] - '0');
+    ++pos;
+  }
+  if (pos == version_start) return Fail(error, "bad magic: no version number", {}, pos);
+  if (pos == input.size()) return Fail(error, "truncated magic line", {}, pos);
+  if (input[pos] != '\n') return Fail(error, "bad magic: malformed version", {}, pos);
+  if (version != kInitConfigVersion) {
+    return Fail(error, "unsupported config version", {}, version_start);
+  }
+  ++pos;
+  size_t records_start = pos;
+
+  bool seen_cwd = false, seen_hostname = false, seen_uid = false, seen_gid = false,
+       seen_console = false;
+  // module-params must follow a module directly, and only once.
+  bool params_allowed = false;
+
+  for (;;) {
+    if (pos == input.size()) {
+      return Fail(error, "missing end record (truncated file?)", {}, pos);
+    }
+    size_t key_start = pos;
+    size_t key_end = input.find('\0', key_start);
+    if (key_end == std::string_view::npos) {
+      return Fail(error, "truncated record: key without terminator", Slice(input, key_start),
+                  key_start);
+    }
+    std::string_view name = Slice(input, key_start, key_end - key_start);
+    size_t value_start = key_end + 1;
+    size_t value_end = input.find('\0', value_start);
+    if (value_end == std::string_view::npos) {
+      return Fail(error, "truncated record: value without terminator", name, value_start);
+    }
+    std::string_view value = Slice(input, value_start, value_end - value_start);
+    pos = value_end + 1;
+
+    InitConfigKey key;
+    if (!LookupKey(name, &key)) return Fail(error, "unknown key", name, key_start);
+
+    auto once = [&](bool* seen) {
+      if (*seen) return false;
+      *seen = true;
+      return true;
+    };
+    bool next_params_allowed = false;
+    switch (key) {
+      case InitConfigKey::kArgv:
+        if (out->argv_count == 0 && value.empty()) {
+          return Fail(error, "argv[0] is empty", name, value_start);
+        }
+        ++out->argv_count;
+        break;
+      case InitConfigKey::kEnv: {
+        size_t eq = value.find('=');
+        if (eq == std::string_view::npos || eq == 0) {
+          return Fail(error, "env entry is not NAME=value", name, value_start);
+        }
+        if (Slice(value, 0, eq) == "PATH") out->has_path_env = true;
+        ++out->env_count;
+        break;
+      }
+      case InitConfigKey::kCwd:
+        if (!once(&seen_cwd)) return Fail(error, "duplicate key", name, key_start);
+        if (value.empty()) return Fail(error, "empty value", name, value_start);
+        out->cwd = value;
+        break;
+      case InitConfigKey::kHostname:
+        if (!once(&seen_hostname)) return Fail(error, "duplicate key", name, key_start);
+        if (value.empty() || value.size() > kMaxHostnameLength) {
+          return Fail(error, "hostname must be 1 to 64 bytes", name, value_start);
+        }
+        out->hostname = value;
+        break;
+      case InitConfigKey::kUid:
+        if (!once(&seen_uid)) return Fail(error, "duplicate key", name, key_start);
+        if (!ParseId(value, &out->uid)) return Fail(error, "bad number", name, value_start);
+        break;
+      case InitConfigKey::kGid:
+        if (!once(&seen_gid)) return Fail(error, "duplicate key", name, key_start);
+        if (!ParseId(value, &out->gid)) return Fail(error, "bad number", name, value_start);
+        break;
+      case InitConfigKey::kModule:
+        if (value.empty()) return Fail(error, "empty value", name, value_start);
+        ++out->module_count;
+        next_params_allowed = true;
+        break;
+      case InitConfigKey::kModuleParams:
+        if (!params_allowed) {
+          return Fail(error, "module-params does not follow a module", name, key_start);
+        }
+        break;
+      case InitConfigKey::kConsole:
+        if (!once(&seen_console)) return Fail(error, "duplicate key", name, key_start);
+        if (value.empty()) return Fail(error, "empty value", name, value_start);
+        out->console = value;
+        break;
+      case InitConfigKey::kEnd:
+        if (!value.empty()) return Fail(error, "end record has a value", name, value_start);
+        if (pos != input.size()) return Fail(error, "data after end record", {}, pos);
+        if (out->argv_count == 0) return Fail(error, "missing argv", {}, key_start);
+        // The records seen by the cursor stop before `end`.
+        out->records = Slice(input, records_start, key_start - records_start);
+        return true;
+    }
+    params_allowed = next_params_allowed;
+  }
+}
+
+bool InitConfigCursor::Next(InitConfigRecord* record) {
+  if (rest_.empty()) return false;
+  // The config was validated, so every key and value has its terminator and
+  // every key is known.
+  size_t key_end = rest_.find('\0');
+  size_t value_end = rest_.find('\0', key_end + 1);
+  InitConfigKey key = InitConfigKey::kEnd;
+  LookupKey(Slice(rest_, 0, key_end), &key);
+  record->key = key;
+  record->value = Slice(rest_, key_end + 1, value_end - key_end - 1);
+  rest_.remove_prefix(value_end + 1);
+  return true;
+}
+
+}  // namespace tinyrange

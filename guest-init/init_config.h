@@ -1,0 +1,125 @@
+// The init configuration: what guest-init runs and how. The host writes it
+// into the initramfs at /tinyrange/init.cfg (see init_config_writer.h);
+// guest-init, PID 1 in the guest, parses it with the code in this file.
+//
+// Format, version 1
+// -----------------
+//   file    = magic record* end
+//   magic   = "tinyrange-init-config 1\n"   (the version is the decimal number
+//                                            between the space and the newline)
+//   record  = key NUL value NUL
+//   end     = "end" NUL NUL                  (the last record: nothing follows)
+//
+// Keys are lower-case ASCII; a value is any bytes except NUL. NUL is the
+// only separator because argv and environment strings can never contain it,
+// so every string execve(2) accepts is representable, and a parsed value can
+// be handed to the kernel in place as a C string. The closing `end` record
+// makes a truncated file detectable.
+//
+//   key            count     meaning
+//   argv           1..n      the command and its arguments, in order;
+//                            argv[0] is not empty
+//   env            0..n      "NAME=value" (NAME not empty); without a PATH
+//                            entry guest-init adds a default PATH
+//   cwd            0..1      working directory of the command (default "/")
+//   hostname       0..1      1..64 bytes (default "tinyrange")
+//   uid, gid       0..1      decimal, 0..4294967294 (default 0)
+//   module         0..n      path in the initramfs of a kernel module (.ko)
+//                            to load with finit_module, in file order
+//   module-params  0..1 per  parameters of the module record directly before
+//                  module    it ("name=value name2=value2")
+//   console        0..1      device for the command's stdio (default
+//                            "/dev/console")
+//
+// Anything else (an unknown key, a repeated single key, a bad number, a
+// missing terminator, data after `end`, another magic or version) is an
+// error that names the offending key and byte offset.
+//
+// The parser below allocates nothing and throws nothing, because it is
+// compiled into guest-init (static, -fno-exceptions) as well as into host
+// code.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace tinyrange {
+
+inline constexpr std::string_view kInitConfigMagic = "tinyrange-init-config ";
+inline constexpr uint32_t kInitConfigVersion = 1;
+// Where the host puts the config inside the initramfs.
+inline constexpr const char* kInitConfigPath = "/tinyrange/init.cfg";
+
+inline constexpr std::string_view kDefaultCwd = "/";
+inline constexpr std::string_view kDefaultHostname = "tinyrange";
+inline constexpr std::string_view kDefaultConsole = "/dev/console";
+inline constexpr size_t kMaxHostnameLength = 64;  // HOST_NAME_MAX on Linux
+
+enum class InitConfigKey : uint8_t {
+  kArgv,
+  kEnv,
+  kCwd,
+  kHostname,
+  kUid,
+  kGid,
+  kModule,
+  kModuleParams,
+  kConsole,
+  kEnd,
+};
+
+// The key's spelling in the file.
+std::string_view InitConfigKeyName(InitConfigKey key);
+
+struct InitConfigError {
+  const char* message = "";  // static text: what is wrong
+  std::string_view key;      // the key concerned (points into the input), or empty
+  size_t offset = 0;         // byte offset in the input where the problem is
+};
+
+// Writes "<message> (key \"<key>\") at byte <offset>" into `out` (always
+// NUL-terminated when out_size > 0); bytes of the key that are not printable
+// ASCII are shown as '?', since the key may be garbage.
+void FormatInitConfigError(const InitConfigError& error, char* out, size_t out_size);
+
+// A parsed, validated config. Every string_view points into the buffer that
+// was parsed, which must outlive this view; each value is followed by a NUL
+// in that buffer, so value.data() is usable as a C string.
+struct InitConfigView {
+  std::string_view records;  // the bytes after the magic line, for iteration
+  size_t argv_count = 0;
+  size_t env_count = 0;
+  size_t module_count = 0;
+  bool has_path_env = false;  // an env entry starts with "PATH="
+  std::string_view cwd = kDefaultCwd;
+  std::string_view hostname = kDefaultHostname;
+  std::string_view console = kDefaultConsole;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+// Parses and validates `input`. On failure returns false and fills *error.
+bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigError* error);
+
+struct InitConfigRecord {
+  InitConfigKey key;
+  std::string_view value;
+};
+
+// Walks the records of a validated config in file order (argv, env and
+// module records keep their relative order); stops before `end`.
+class InitConfigCursor {
+ public:
+  explicit InitConfigCursor(const InitConfigView& config) : rest_(config.records) {}
+  bool Next(InitConfigRecord* record);
+
+ private:
+  std::string_view rest_;
+};
+
+// Parses a decimal uid/gid: digits only, no sign, at most 4294967294
+// (4294967295 is (uid_t)-1, which setuid(2) treats as "unchanged").
+bool ParseId(std::string_view text, uint32_t* value);
+
+}  // namespace tinyrange

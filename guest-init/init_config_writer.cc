@@ -1,0 +1,86 @@
+#include "guest-init/init_config_writer.h"
+
+#include <stdexcept>
+
+namespace tinyrange {
+
+namespace {
+
+void Append(std::string* out, InitConfigKey key, std::string_view value, const char* field) {
+  // A NUL inside a value would shift the framing of every later record.
+  if (value.find('\0') != std::string_view::npos) {
+    throw std::invalid_argument(std::string("init config: ") + field + " contains a NUL byte");
+  }
+  out->append(InitConfigKeyName(key));
+  out->push_back('\0');
+  out->append(value);
+  out->push_back('\0');
+}
+
+}  // namespace
+
+std::string EncodeInitConfig(const InitConfig& config) {
+  std::string out(kInitConfigMagic);
+  out += std::to_string(kInitConfigVersion);
+  out += '\n';
+  for (const std::string& arg : config.argv) Append(&out, InitConfigKey::kArgv, arg, "argv");
+  for (const std::string& var : config.env) Append(&out, InitConfigKey::kEnv, var, "env");
+  Append(&out, InitConfigKey::kCwd, config.cwd, "cwd");
+  Append(&out, InitConfigKey::kHostname, config.hostname, "hostname");
+  Append(&out, InitConfigKey::kUid, std::to_string(config.uid), "uid");
+  Append(&out, InitConfigKey::kGid, std::to_string(config.gid), "gid");
+  for (const InitModule& module : config.modules) {
+    Append(&out, InitConfigKey::kModule, module.path, "module path");
+    if (!module.params.empty()) {
+      Append(&out, InitConfigKey::kModuleParams, module.params, "module params");
+    }
+  }
+  Append(&out, InitConfigKey::kConsole, config.console, "console");
+  Append(&out, InitConfigKey::kEnd, "", "end");
+
+  // The parser is the one definition of a valid config; running it here
+  // keeps the writer from ever producing what guest-init would refuse.
+  InitConfigView view;
+  InitConfigError error;
+  if (!ParseInitConfig(out, &view, &error)) {
+    char message[256];
+    FormatInitConfigError(error, message, sizeof(message));
+    throw std::invalid_argument(std::string("init config: ") + message);
+  }
+  return out;
+}
+
+bool DecodeInitConfig(std::string_view data, InitConfig* out, InitConfigError* error) {
+  InitConfigView view;
+  if (!ParseInitConfig(data, &view, error)) return false;
+  InitConfig config;
+  config.cwd = view.cwd;
+  config.hostname = view.hostname;
+  config.console = view.console;
+  config.uid = view.uid;
+  config.gid = view.gid;
+  InitConfigCursor cursor(view);
+  InitConfigRecord record;
+  while (cursor.Next(&record)) {
+    switch (record.key) {
+      case InitConfigKey::kArgv:
+        config.argv.emplace_back(record.value);
+        break;
+      case InitConfigKey::kEnv:
+        config.env.emplace_back(record.value);
+        break;
+      case InitConfigKey::kModule:
+        config.modules.push_back({std::string(record.value), ""});
+        break;
+      case InitConfigKey::kModuleParams:
+        config.modules.back().params = record.value;
+        break;
+      default:
+        break;  // single-valued keys are already in the view
+    }
+  }
+  *out = std::move(config);
+  return true;
+}
+
+}  // namespace tinyrange

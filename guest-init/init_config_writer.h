@@ -1,0 +1,46 @@
+// Host side of the init configuration (format in init_config.h): the
+// structure the VMM CLI fills in, its encoder, and a decoder back into the
+// structure for tests and tools. Not compiled into guest-init, which reads
+// the encoded bytes in place through InitConfigView.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "guest-init/init_config.h"
+
+namespace tinyrange {
+
+struct InitModule {
+  std::string path;    // inside the initramfs, e.g. "/lib/modules/virtio_blk.ko"
+  std::string params;  // "" for none
+
+  bool operator==(const InitModule&) const = default;
+};
+
+struct InitConfig {
+  std::vector<std::string> argv;  // at least one element; argv[0] not empty
+  std::vector<std::string> env;   // "NAME=value"
+  std::string cwd{kDefaultCwd};
+  std::string hostname{kDefaultHostname};
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<InitModule> modules;  // loaded in this order
+  std::string console{kDefaultConsole};
+
+  bool operator==(const InitConfig&) const = default;
+};
+
+// Encodes `config` in the current format version. Throws
+// std::invalid_argument, naming the field, if the config breaks a rule of
+// the format (a NUL in any string, no argv, a bad env entry, ...), so the
+// host never writes a file that guest-init would reject.
+std::string EncodeInitConfig(const InitConfig& config);
+
+// Decodes an encoded config into *out; on failure returns false and fills
+// *error (whose key points into `data`).
+bool DecodeInitConfig(std::string_view data, InitConfig* out, InitConfigError* error);
+
+}  // namespace tinyrange

@@ -1,0 +1,91 @@
+// guest-init: PID 1 of a tinyrange guest. It prepares a minimal Linux
+// userland (filesystems, console, modules, hostname, loopback), runs the
+// one command that the host put in /tinyrange/init.cfg, and hands the
+// command's exit status back to the VMM. See init_config.h for the config
+// and vmm/devices/control_device_abi.h for the status channel.
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string_view>
+
+#include "guest-init/command.h"
+#include "guest-init/config_file.h"
+#include "guest-init/console.h"
+#include "guest-init/control_port.h"
+#include "guest-init/init_config.h"
+#include "guest-init/log.h"
+#include "guest-init/modules.h"
+#include "guest-init/mounts.h"
+#include "guest-init/network.h"
+#include "guest-init/reaper.h"
+#include "guest-init/shutdown.h"
+#include "vmm/devices/control_device_abi.h"
+
+using namespace tinyrange;
+
+namespace {
+
+[[noreturn]] void FailInit() { Shutdown(control::kExitInitFailure); }
+
+}  // namespace
+
+int main() {
+  // Outside a guest this program would kill every process it can see and
+  // power the machine off; refuse before touching anything.
+  if (getpid() != 1) {
+    LogError("refusing to run", "not process 1 (this is the init of a tinyrange guest)");
+    return static_cast<int>(control::kExitInitFailure);
+  }
+  OpenControlPort();
+  WriteBootMark(control::kBootMarkInitStarted);
+  umask(022);
+
+  bool mounted = MountEarlyFilesystems();
+  // The kernel may have given us /dev/console already, or nothing at all if
+  // the initramfs has no /dev/console node; either way use the devtmpfs one.
+  int err = OpenConsoleAsStdio(kDefaultConsole.data());
+  if (err != 0) LogErrno("open /dev/console", err);
+  if (!mounted) FailInit();  // the reason was logged
+
+  char* data = nullptr;
+  size_t size = 0;
+  err = ReadWholeFile(kInitConfigPath, &data, &size);
+  if (err != 0) {
+    LogErrno2("read ", kInitConfigPath, err);
+    FailInit();
+  }
+  InitConfigView config;
+  InitConfigError parse_error;
+  if (!ParseInitConfig(std::string_view(data, size), &config, &parse_error)) {
+    char message[200];
+    FormatInitConfigError(parse_error, message, sizeof(message));
+    LogError(kInitConfigPath, message);
+    FailInit();
+  }
+
+  // Modules first: the configured console may be a device that one of them
+  // provides (virtio_console's hvc0).
+  LoadModules(config);
+  if (config.console != kDefaultConsole) {
+    err = OpenConsoleAsStdio(config.console.data());
+    if (err != 0) {
+      LogErrno2("open console ", config.console.data(), err);
+      FailInit();
+    }
+  }
+  if (sethostname(config.hostname.data(), config.hostname.size()) != 0) {
+    LogErrno("set hostname", errno);
+  }
+  err = BringUpLoopback();
+  if (err != 0) LogErrno("bring up lo", err);
+
+  pid_t command = StartCommand(config);
+  if (command < 0) {
+    LogErrno("fork", errno);
+    FailInit();
+  }
+  uint32_t status = WaitForCommand(command);
+  TerminateRemainingProcesses();
+  Shutdown(status);
+}

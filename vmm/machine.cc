@@ -1,0 +1,419 @@
+#include "vmm/machine.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <thread>
+
+#include "vmm/arch/x86_64/acpi/acpi_tables.h"
+#include "vmm/arch/x86_64/bzimage_payload.h"
+#include "vmm/arch/x86_64/kernel_loader.h"
+#include "vmm/arch/x86_64/cpuid.h"
+#include "vmm/arch/x86_64/layout.h"
+#include "vmm/arch/x86_64/msrs.h"
+#include "vmm/devices/acpi_power.h"
+#include "vmm/devices/bus.h"
+#include "vmm/devices/control_device_abi.h"
+#include "vmm/devices/i8042.h"
+#include "vmm/devices/serial_8250.h"
+#include "vmm/guest_memory.h"
+#include "vmm/kvm.h"
+#include "vmm/vmm_error.h"
+
+namespace tinyrange {
+
+namespace {
+
+// LAPIC register offsets and delivery modes for the local interrupt pins:
+// LINT0 carries the legacy PIC (ExtINT), LINT1 the NMI, as on a PC.
+constexpr size_t kLapicLvtLint0 = 0x350;
+constexpr size_t kLapicLvtLint1 = 0x360;
+constexpr uint32_t kDeliveryModeExtInt = 0x7 << 8;
+constexpr uint32_t kDeliveryModeNmi = 0x4 << 8;
+constexpr uint32_t kMaxCpus = 254;  // xAPIC IDs; the IOAPIC takes none
+
+// vCPU threads are kicked out of KVM_RUN with this signal; its handler
+// does nothing, the interrupted ioctl is the point.
+int KickSignal() { return SIGRTMIN; }
+
+void InstallKickHandler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_handler = [](int) {};
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: KVM_RUN must return EINTR
+    sigaction(KickSignal(), &sa, nullptr);
+  });
+}
+
+class KvmIrqLine : public IrqLine {
+ public:
+  KvmIrqLine(KvmVm* vm, uint32_t gsi) : vm_(vm), gsi_(gsi) {}
+  void SetLevel(bool high) override { vm_->SetIrqLine(gsi_, high); }
+
+ private:
+  KvmVm* vm_;
+  uint32_t gsi_;
+};
+
+void SetLint(kvm_lapic_state& lapic, size_t offset, uint32_t mode) {
+  uint32_t value;
+  std::memcpy(&value, lapic.regs + offset, 4);
+  value = (value & ~0x700u) | mode;
+  std::memcpy(lapic.regs + offset, &value, 4);
+}
+
+std::string Hex(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// Sums the resident set of every mapping of this process except guest
+// RAM, from /proc/self/smaps: the VMM's own memory cost, as Firecracker's
+// "memory cop" measures it.
+uint64_t ResidentBytesOutside(const GuestMemory& memory) {
+  FILE* f = std::fopen("/proc/self/smaps", "re");
+  if (!f) return 0;
+  uint64_t total = 0;
+  bool guest = false;
+  char line[512];
+  while (std::fgets(line, sizeof line, f)) {
+    unsigned long long start, end;
+    unsigned long long kib;
+    if (std::sscanf(line, "%llx-%llx ", &start, &end) == 2 && std::strchr(line, '-') < std::strchr(line, ' ')) {
+      guest = false;
+      for (const auto& r : memory.regions()) {
+        auto host = reinterpret_cast<uintptr_t>(r.host);
+        if (start < host + r.size && host < end) guest = true;
+      }
+    } else if (!guest && std::sscanf(line, "Rss: %llu kB", &kib) == 1) {
+      total += kib * 1024;
+    }
+  }
+  std::fclose(f);
+  return total;
+}
+
+// The kernel file to load: the configured one, or for a bzImage entered
+// through PVH, its decompressed vmlinux from the cache.
+std::string KernelToBoot(const MachineConfig& config) {
+  if (config.bzimage_entry == BzImageEntry::kLinux64) return config.kernel_path;
+  std::vector<uint8_t> head(0x1000);
+  {
+    FILE* f = std::fopen(config.kernel_path.c_str(), "rb");
+    if (!f) return config.kernel_path;  // LoadBoot reports the error
+    head.resize(std::fread(head.data(), 1, head.size(), f));
+    std::fclose(f);
+  }
+  if (x86::DetectKernelFormat(head) != x86::KernelFormat::kBzImage) return config.kernel_path;
+  std::string cache = config.vmlinux_cache_dir.empty() ? x86::DefaultVmlinuxCacheDir() : config.vmlinux_cache_dir;
+  std::string vmlinux = x86::CachedVmlinuxFor(config.kernel_path, cache);
+  bool usable = false;
+  if (!vmlinux.empty()) {
+    std::ifstream in(vmlinux, std::ios::binary);
+    std::vector<uint8_t> elf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    usable = x86::ElfHasPvhEntry(elf, vmlinux);
+  }
+  if (usable) return vmlinux;
+  if (config.bzimage_entry == BzImageEntry::kPvh) {
+    throw VmmError("kernel " + config.kernel_path +
+                   ": cannot be entered through PVH (its payload is not a gzip/xz/zstd vmlinux with a PVH note)");
+  }
+  return config.kernel_path;
+}
+
+}  // namespace
+
+struct Machine::Impl {
+  MachineConfig config;
+  std::chrono::steady_clock::time_point created = std::chrono::steady_clock::now();
+  KvmSystem kvm;
+  std::unique_ptr<KvmVm> vm;
+  GuestMemory memory;
+  Bus io_bus{"port I/O bus"};
+  Bus mmio_bus{"MMIO bus"};
+  StopController stop;
+  std::unique_ptr<KvmIrqLine> serial_irq;
+  std::unique_ptr<KvmIrqLine> keyboard_irq;
+  std::shared_ptr<Serial8250> serial;
+  std::shared_ptr<ControlDevice> control;
+  std::vector<std::unique_ptr<KvmVcpu>> vcpus;
+  std::vector<pthread_t> vcpu_threads;
+  std::mutex threads_mu;
+  bool ran = false;
+
+  explicit Impl(MachineConfig c) : config(std::move(c)) {}
+
+  void CreateVm();
+  void CreateMemory();
+  uint64_t WriteAcpiTables();
+  void CreateDevices();
+  void CreateVcpus(const x86::BootEntry& entry);
+  void VcpuLoop(KvmVcpu& vcpu);
+  void HandleIo(KvmVcpu& vcpu);
+  void HandleMmio(KvmVcpu& vcpu);
+  void Crash(KvmVcpu& vcpu, const std::string& what);
+  void KickVcpus();
+};
+
+void Machine::Impl::CreateVm() {
+  kvm = KvmSystem::Open(config.kvm_path);
+  vm = std::make_unique<KvmVm>(kvm);
+  // Order matters: the TSS and identity map must be placed, and the
+  // irqchip created, before any vCPU exists.
+  if (ioctl(vm->fd(), KVM_SET_TSS_ADDR, static_cast<unsigned long>(x86::kTssAddress)) < 0) {
+    ThrowErrno("KVM_SET_TSS_ADDR");
+  }
+  uint64_t identity_map = x86::kIdentityMapAddress;
+  if (kvm.CheckExtension(KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0 &&
+      ioctl(vm->fd(), KVM_SET_IDENTITY_MAP_ADDR, &identity_map) < 0) {
+    ThrowErrno("KVM_SET_IDENTITY_MAP_ADDR");
+  }
+  if (ioctl(vm->fd(), KVM_CREATE_IRQCHIP, 0) < 0) ThrowErrno("KVM_CREATE_IRQCHIP");
+  kvm_pit_config pit{};
+  pit.flags = KVM_PIT_SPEAKER_DUMMY;
+  if (ioctl(vm->fd(), KVM_CREATE_PIT2, &pit) < 0) ThrowErrno("KVM_CREATE_PIT2");
+}
+
+void Machine::Impl::CreateMemory() {
+  if (config.memory_mib < 16) throw VmmError("the VM needs at least 16 MiB of memory (--memory)");
+  if (config.memory_mib > (1ULL << 20)) throw VmmError("--memory is larger than 1 TiB");
+  memory = GuestMemory::CreateX86(config.memory_mib << 20);
+  uint32_t slot = 0;
+  for (const auto& region : memory.regions()) {
+    vm->SetUserMemoryRegion(slot++, region.guest_address, region.size, region.host);
+  }
+}
+
+uint64_t Machine::Impl::WriteAcpiTables() {
+  acpi::AcpiConfig acpi_config;
+  acpi_config.cpu_count = config.cpus;
+  acpi::AcpiTables tables;
+  try {
+    tables = acpi::BuildAcpiTables(acpi_config);
+  } catch (const std::invalid_argument& e) {
+    throw VmmError(std::string("ACPI tables: ") + e.what());
+  }
+  memory.WriteOrThrow(tables.address, tables.bytes, "the ACPI tables");
+  return tables.rsdp_address;
+}
+
+void Machine::Impl::CreateDevices() {
+  serial_irq = std::make_unique<KvmIrqLine>(vm.get(), x86::kCom1Irq);
+  keyboard_irq = std::make_unique<KvmIrqLine>(vm.get(), 1);
+  serial = std::make_shared<Serial8250>(serial_irq.get(), config.console_output);
+  io_bus.Register(x86::kCom1Port, Serial8250::kRegisterCount, serial);
+  auto reset = [this] { stop.Request({StopReason::kReset, 0, "the guest reset the machine"}); };
+  io_bus.Register(x86::kI8042DataPort, I8042::kPortSpan,
+                  std::make_shared<I8042>(keyboard_irq.get(), reset));
+  io_bus.Register(x86::kAcpiSleepControlPort, AcpiPower::kPortSpan,
+                  std::make_shared<AcpiPower>(
+                      [this] { stop.Request({StopReason::kPowerOff, 0, "the guest powered off"}); }, reset));
+  control = std::make_shared<ControlDevice>(config.epoch.value_or(created), [this](uint32_t status) {
+    stop.Request({StopReason::kExitStatus, status, "the guest reported exit status " + std::to_string(status)});
+  });
+  io_bus.Register(control::kControlPortBase, control::kControlPortCount, control);
+}
+
+void Machine::Impl::CreateVcpus(const x86::BootEntry& entry) {
+  auto supported_cpuid = kvm.SupportedCpuid();
+  auto msrs = x86::BootMsrs();
+  for (uint32_t id = 0; id < config.cpus; ++id) {
+    auto vcpu = std::make_unique<KvmVcpu>(kvm, *vm, id);
+    vcpu->SetCpuid(x86::CpuidForVcpu(supported_cpuid, {id, config.cpus}));
+    size_t accepted = vcpu->SetMsrs(msrs);
+    if (accepted != msrs.size()) {
+      throw VmmError("KVM rejected MSR " + Hex(msrs[accepted].index) + " on vCPU " + std::to_string(id));
+    }
+    vcpu->SetFpu(x86::BootFpu());
+    kvm_lapic_state lapic = vcpu->GetLapic();
+    SetLint(lapic, kLapicLvtLint0, kDeliveryModeExtInt);
+    SetLint(lapic, kLapicLvtLint1, kDeliveryModeNmi);
+    vcpu->SetLapic(lapic);
+    // Only the bootstrap processor starts at the kernel entry; the others
+    // wait in KVM for the INIT/SIPI sequence the guest sends them.
+    if (id == 0) {
+      kvm_sregs sregs = vcpu->GetSregs();
+      x86::SetBootSregs(sregs, entry.mode);
+      vcpu->SetSregs(sregs);
+      vcpu->SetRegs(x86::BootRegs(entry.mode, entry.entry, entry.boot_info));
+    }
+    vcpus.push_back(std::move(vcpu));
+  }
+}
+
+void Machine::Impl::HandleIo(KvmVcpu& vcpu) {
+  kvm_run* run = vcpu.run();
+  auto* data = reinterpret_cast<uint8_t*>(run) + run->io.data_offset;
+  size_t size = run->io.size;
+  // String I/O (rep outsb/insb) arrives as `count` accesses back to back.
+  for (uint32_t i = 0; i < run->io.count; ++i) {
+    std::span<uint8_t> access(data + i * size, size);
+    if (run->io.direction == KVM_EXIT_IO_OUT) {
+      io_bus.Write(run->io.port, access);
+    } else {
+      io_bus.Read(run->io.port, access);
+    }
+  }
+}
+
+void Machine::Impl::HandleMmio(KvmVcpu& vcpu) {
+  kvm_run* run = vcpu.run();
+  size_t len = std::min<size_t>(run->mmio.len, sizeof(run->mmio.data));
+  std::span<uint8_t> access(run->mmio.data, len);
+  if (run->mmio.is_write) {
+    mmio_bus.Write(run->mmio.phys_addr, access);
+  } else {
+    mmio_bus.Read(run->mmio.phys_addr, access);
+  }
+}
+
+void Machine::Impl::Crash(KvmVcpu& vcpu, const std::string& what) {
+  stop.Request({StopReason::kCrash, 0, what + "\n" + vcpu.DescribeState()});
+}
+
+void Machine::Impl::VcpuLoop(KvmVcpu& vcpu) {
+  kvm_run* run = vcpu.run();
+  while (!stop.stopped()) {
+    if (ioctl(vcpu.fd(), KVM_RUN, 0) < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;  // kicked, or retry
+      stop.Request({StopReason::kHostError, 0,
+                    ErrnoMessage("KVM_RUN on vCPU " + std::to_string(vcpu.id()), errno)});
+      return;
+    }
+    switch (run->exit_reason) {
+      case KVM_EXIT_IO:
+        HandleIo(vcpu);
+        break;
+      case KVM_EXIT_MMIO:
+        HandleMmio(vcpu);
+        break;
+      case KVM_EXIT_HLT:
+      case KVM_EXIT_INTR:
+        break;
+      case KVM_EXIT_SHUTDOWN:
+        Crash(vcpu, "the guest triple-faulted (vCPU " + std::to_string(vcpu.id()) + ")");
+        return;
+      case KVM_EXIT_SYSTEM_EVENT:
+        switch (run->system_event.type) {
+          case KVM_SYSTEM_EVENT_SHUTDOWN:
+            stop.Request({StopReason::kPowerOff, 0, "the guest powered off"});
+            break;
+          case KVM_SYSTEM_EVENT_RESET:
+            stop.Request({StopReason::kReset, 0, "the guest reset the machine"});
+            break;
+          default:
+            Crash(vcpu, "the guest reported a crash (system event " +
+                            std::to_string(run->system_event.type) + ")");
+            break;
+        }
+        return;
+      case KVM_EXIT_FAIL_ENTRY:
+        Crash(vcpu, "KVM could not enter the guest (hardware entry failure reason " +
+                        Hex(run->fail_entry.hardware_entry_failure_reason) + ")");
+        return;
+      case KVM_EXIT_INTERNAL_ERROR:
+        Crash(vcpu, "KVM internal error (suberror " + std::to_string(run->internal.suberror) + ")");
+        return;
+      default:
+        Crash(vcpu, "unexpected KVM exit reason " + std::to_string(run->exit_reason));
+        return;
+    }
+  }
+}
+
+void Machine::Impl::KickVcpus() {
+  std::lock_guard lock(threads_mu);
+  for (size_t i = 0; i < vcpu_threads.size(); ++i) {
+    vcpus[i]->run()->immediate_exit = 1;
+    pthread_kill(vcpu_threads[i], KickSignal());
+  }
+}
+
+Machine::Machine(MachineConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {
+  Impl& m = *impl_;
+  if (m.config.cpus == 0 || m.config.cpus > kMaxCpus) {
+    throw VmmError("--cpus must be between 1 and " + std::to_string(kMaxCpus));
+  }
+  if (!m.config.console_output) throw VmmError("MachineConfig.console_output is required");
+  m.CreateVm();
+  m.CreateMemory();
+  x86::BootSpec boot;
+  boot.kernel_path = KernelToBoot(m.config);
+  boot.initrd = m.config.initrd;
+  boot.cmdline = m.config.cmdline;
+  boot.rsdp_address = m.WriteAcpiTables();
+  x86::BootEntry entry = x86::LoadBoot(m.memory, boot);
+  m.CreateDevices();
+  m.CreateVcpus(entry);
+}
+
+Machine::~Machine() {
+  // Run() joins its threads; a Machine that never ran has none.
+}
+
+MachineResult Machine::Run() {
+  Impl& m = *impl_;
+  if (m.ran) throw VmmError("Machine::Run called twice");
+  m.ran = true;
+  InstallKickHandler();
+  m.stop.SetOnStop([&m] { m.KickVcpus(); });
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(m.threads_mu);
+    for (auto& vcpu : m.vcpus) {
+      KvmVcpu* v = vcpu.get();
+      threads.emplace_back([&m, v] {
+        try {
+          m.VcpuLoop(*v);
+        } catch (const std::exception& e) {
+          m.stop.Request({StopReason::kHostError, 0, e.what()});
+        }
+      });
+      m.vcpu_threads.push_back(threads.back().native_handle());
+    }
+  }
+  // A stop requested before the threads existed found nothing to kick.
+  if (m.stop.stopped()) m.KickVcpus();
+
+  if (m.config.timeout.count() > 0 && !m.stop.WaitUntil(started + m.config.timeout)) {
+    m.stop.Request({StopReason::kTimeout, 0,
+                    "the VM ran longer than " + std::to_string(m.config.timeout.count()) + " ms"});
+  }
+  StopEvent event = m.stop.Wait();
+  m.serial->Shutdown();
+  for (auto& t : threads) t.join();
+  {
+    std::lock_guard lock(m.threads_mu);
+    m.vcpu_threads.clear();
+  }
+  MachineResult result;
+  result.vmm_resident_bytes = ResidentBytesOutside(m.memory);
+  result.event = event;
+  result.boot_marks = m.control->boot_marks();
+  result.timings.setup = std::chrono::duration_cast<std::chrono::nanoseconds>(started - m.created);
+  result.timings.run = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::steady_clock::now() - started);
+  return result;
+}
+
+bool Machine::SendConsoleInput(std::span<const uint8_t> bytes) {
+  return impl_->serial->EnqueueInput(bytes);
+}
+
+void Machine::RequestStop(StopReason reason, std::string detail) {
+  impl_->stop.Request({reason, 0, std::move(detail)});
+}
+
+}  // namespace tinyrange

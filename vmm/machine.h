@@ -1,0 +1,88 @@
+// A complete x86_64 virtual machine: KVM VM, guest memory, vCPU threads,
+// the legacy devices, ACPI tables and a booted kernel. This is the VMM's
+// library entry point: construct it from a MachineConfig, call Run().
+// It never exits the process, installs no signal handler other than the
+// no-op one for its vCPU kick signal, and several may run per process.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vmm/arch/x86_64/boot_loader.h"
+#include "vmm/devices/byte_sink.h"
+#include "vmm/devices/control_device.h"
+#include "vmm/stop_controller.h"
+
+namespace tinyrange {
+
+class Serial8250;
+
+// How a bzImage is entered.
+enum class BzImageEntry {
+  kAuto,     // decompress its payload on the host (cached) and enter the
+             // vmlinux through PVH when it has a PVH note; else kLinux64
+  kLinux64,  // the 64-bit boot protocol; the kernel decompresses itself
+  kPvh,      // like kAuto, but an error if PVH is not possible
+};
+
+struct MachineConfig {
+  std::string kernel_path;
+  std::vector<x86::InitrdPart> initrd;
+  std::string cmdline;
+  uint32_t cpus = 1;
+  uint64_t memory_mib = 256;
+  // Where the serial console's output goes; must outlive the machine.
+  ByteSink* console_output = nullptr;
+  // 0 means no limit.
+  std::chrono::milliseconds timeout{0};
+  std::string kvm_path = "/dev/kvm";
+  BzImageEntry bzimage_entry = BzImageEntry::kAuto;
+  // Where decompressed kernels are cached (default: the tinyrange cache).
+  std::string vmlinux_cache_dir;
+  // Boot markers are timed from here; the CLI passes its process start so
+  // that benchmarks see the whole VMM overhead. Default: Machine creation.
+  std::optional<std::chrono::steady_clock::time_point> epoch;
+};
+
+struct MachineTimings {
+  std::chrono::nanoseconds setup{0};  // process-side setup until the vCPUs start
+  std::chrono::nanoseconds run{0};    // vCPUs started until the VM stopped
+};
+
+struct MachineResult {
+  StopEvent event;
+  std::vector<BootMark> boot_marks;
+  MachineTimings timings;
+  // Resident memory of this process outside guest RAM when the VM ended:
+  // the VMM's own footprint (0 if /proc could not be read).
+  uint64_t vmm_resident_bytes = 0;
+};
+
+class Machine {
+ public:
+  // Creates the VM and loads the kernel. Throws VmmError on any failure.
+  explicit Machine(MachineConfig config);
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  // Runs the VM to its end. Call once.
+  MachineResult Run();
+
+  // Feeds host input to the serial console (blocking while the guest has
+  // not consumed earlier input). Returns false once the VM has stopped.
+  bool SendConsoleInput(std::span<const uint8_t> bytes);
+
+  // Asks the VM to stop from another thread; Run() then returns `reason`.
+  void RequestStop(StopReason reason, std::string detail);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tinyrange

@@ -1,0 +1,210 @@
+#include "vmm/plan/vm_plan.h"
+
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "vmm/vmm_error.h"
+
+namespace tinyrange {
+
+namespace {
+
+using nlohmann::json;
+
+class PlanReader {
+ public:
+  PlanReader(std::string source, std::string base) : source_(std::move(source)), base_(std::move(base)) {}
+
+  [[noreturn]] void Fail(const std::string& path, const std::string& problem) const {
+    throw VmmError(source_ + ": " + path + ": " + problem);
+  }
+
+  void CheckKeys(const json& object, const std::string& path, std::initializer_list<const char*> known) const {
+    if (!object.is_object()) Fail(path.empty() ? "." : path, "expected an object");
+    for (const auto& [key, value] : object.items()) {
+      bool ok = false;
+      for (const char* k : known) ok = ok || key == k;
+      if (!ok) Fail(path + "." + key, "unknown field (check its spelling against the plan format)");
+    }
+  }
+
+  std::string String(const json& v, const std::string& path) const {
+    if (!v.is_string()) Fail(path, "expected a string");
+    return v.get<std::string>();
+  }
+
+  std::string HostPath(const json& v, const std::string& path) const {
+    std::string p = String(v, path);
+    if (p.empty()) Fail(path, "expected a non-empty path");
+    if (p[0] == '/' || base_.empty()) return p;
+    return (std::filesystem::path(base_) / p).lexically_normal().string();
+  }
+
+  uint64_t Unsigned(const json& v, const std::string& path, uint64_t max) const {
+    if (!v.is_number_integer() || (v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() < 0)) {
+      Fail(path, "expected a non-negative integer");
+    }
+    uint64_t n = v.get<uint64_t>();
+    if (n > max) Fail(path, "must be at most " + std::to_string(max));
+    return n;
+  }
+
+  bool Bool(const json& v, const std::string& path) const {
+    if (!v.is_boolean()) Fail(path, "expected true or false");
+    return v.get<bool>();
+  }
+
+  std::vector<std::string> Strings(const json& v, const std::string& path, bool host_paths = false) const {
+    if (!v.is_array()) Fail(path, "expected an array of strings");
+    std::vector<std::string> out;
+    for (size_t i = 0; i < v.size(); ++i) {
+      std::string item_path = path + "[" + std::to_string(i) + "]";
+      out.push_back(host_paths ? HostPath(v[i], item_path) : String(v[i], item_path));
+    }
+    return out;
+  }
+
+  PlanInit Init(const json& v) const {
+    CheckKeys(v, ".init", {"binary", "argv", "env", "cwd", "hostname", "uid", "gid", "modules", "files"});
+    PlanInit init;
+    if (v.contains("binary")) init.binary = HostPath(v["binary"], ".init.binary");
+    if (!v.contains("argv")) Fail(".init.argv", "required: the command guest-init runs");
+    init.argv = Strings(v["argv"], ".init.argv");
+    if (v.contains("env")) init.env = Strings(v["env"], ".init.env");
+    if (v.contains("cwd")) init.cwd = String(v["cwd"], ".init.cwd");
+    if (v.contains("hostname")) init.hostname = String(v["hostname"], ".init.hostname");
+    if (v.contains("uid")) init.uid = static_cast<uint32_t>(Unsigned(v["uid"], ".init.uid", UINT32_MAX));
+    if (v.contains("gid")) init.gid = static_cast<uint32_t>(Unsigned(v["gid"], ".init.gid", UINT32_MAX));
+    if (v.contains("modules")) init.modules = Strings(v["modules"], ".init.modules");
+    if (v.contains("files")) {
+      const json& files = v["files"];
+      if (!files.is_array()) Fail(".init.files", "expected an array of {host, guest} objects");
+      for (size_t i = 0; i < files.size(); ++i) {
+        std::string p = ".init.files[" + std::to_string(i) + "]";
+        CheckKeys(files[i], p, {"host", "guest", "mode"});
+        if (!files[i].contains("host") || !files[i].contains("guest")) Fail(p, "needs both \"host\" and \"guest\"");
+        PlanFile f;
+        f.host = HostPath(files[i]["host"], p + ".host");
+        f.guest = String(files[i]["guest"], p + ".guest");
+        if (files[i].contains("mode")) f.mode = static_cast<uint32_t>(Unsigned(files[i]["mode"], p + ".mode", 07777));
+        init.files.push_back(std::move(f));
+      }
+    }
+    return init;
+  }
+
+  VmPlan Plan(const json& root) const {
+    CheckKeys(root, "", {"version", "kernel", "initrd", "cmdline", "default_cmdline", "cpus", "memory_mib",
+                         "timeout_ms", "init"});
+    if (!root.contains("version")) Fail(".version", "required (this tinyrange reads version 1)");
+    uint64_t version = Unsigned(root["version"], ".version", UINT32_MAX);
+    if (version != VmPlan::kVersion) {
+      Fail(".version", "plan version " + std::to_string(version) + " is not supported (this tinyrange reads version 1)");
+    }
+    VmPlan plan;
+    if (!root.contains("kernel")) Fail(".kernel", "required: the path of the kernel to boot");
+    plan.kernel = HostPath(root["kernel"], ".kernel");
+    if (root.contains("initrd")) plan.initrd = Strings(root["initrd"], ".initrd", true);
+    if (root.contains("cmdline")) plan.cmdline = String(root["cmdline"], ".cmdline");
+    if (root.contains("default_cmdline")) plan.default_cmdline = Bool(root["default_cmdline"], ".default_cmdline");
+    if (root.contains("cpus")) plan.cpus = static_cast<uint32_t>(Unsigned(root["cpus"], ".cpus", UINT32_MAX));
+    if (root.contains("memory_mib")) plan.memory_mib = Unsigned(root["memory_mib"], ".memory_mib", UINT64_MAX);
+    if (root.contains("timeout_ms")) plan.timeout_ms = Unsigned(root["timeout_ms"], ".timeout_ms", UINT64_MAX);
+    if (root.contains("init")) plan.init = Init(root["init"]);
+    return plan;
+  }
+
+ private:
+  std::string source_;
+  std::string base_;
+};
+
+}  // namespace
+
+void ValidateVmPlan(const VmPlan& plan, const std::string& source) {
+  auto fail = [&](const std::string& what) { throw VmmError(source + ": " + what); };
+  if (plan.kernel.empty()) fail(".kernel: required: the path of the kernel to boot");
+  if (plan.cpus < 1 || plan.cpus > 254) fail(".cpus: must be between 1 and 254");
+  if (plan.memory_mib < 16 || plan.memory_mib > (1ULL << 20)) fail(".memory_mib: must be between 16 and 1048576");
+  if (plan.init) {
+    if (plan.init->argv.empty() || plan.init->argv[0].empty()) fail(".init.argv: needs at least the command to run");
+    if (plan.init->cwd.empty() || plan.init->cwd[0] != '/') fail(".init.cwd: must be an absolute guest path");
+    for (size_t i = 0; i < plan.init->env.size(); ++i) {
+      const std::string& e = plan.init->env[i];
+      if (e.find('=') == std::string::npos || e[0] == '=') {
+        fail(".init.env[" + std::to_string(i) + "]: expected NAME=VALUE, got \"" + e + "\"");
+      }
+    }
+    for (size_t i = 0; i < plan.init->files.size(); ++i) {
+      const std::string& g = plan.init->files[i].guest;
+      if (g.empty() || g[0] != '/') {
+        fail(".init.files[" + std::to_string(i) + "].guest: must be an absolute guest path");
+      }
+    }
+  }
+}
+
+VmPlan ParseVmPlan(const std::string& json_text, const std::string& source, const std::string& base_directory) {
+  json root;
+  try {
+    root = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    // nlohmann reports the byte offset; turn it into line and column.
+    size_t offset = std::min(e.byte, json_text.size());
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i + 1 < offset; ++i) {
+      if (json_text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    throw VmmError(source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": invalid JSON");
+  }
+  VmPlan plan = PlanReader(source, base_directory).Plan(root);
+  ValidateVmPlan(plan, source);
+  return plan;
+}
+
+VmPlan LoadVmPlan(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw VmmError("cannot read plan " + path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string base = std::filesystem::path(path).parent_path().string();
+  return ParseVmPlan(buffer.str(), path, base.empty() ? "." : base);
+}
+
+std::string SerializeVmPlan(const VmPlan& plan) {
+  json root = {{"version", VmPlan::kVersion}, {"kernel", plan.kernel}};
+  if (!plan.initrd.empty()) root["initrd"] = plan.initrd;
+  if (!plan.cmdline.empty()) root["cmdline"] = plan.cmdline;
+  if (!plan.default_cmdline) root["default_cmdline"] = false;
+  root["cpus"] = plan.cpus;
+  root["memory_mib"] = plan.memory_mib;
+  if (plan.timeout_ms) root["timeout_ms"] = plan.timeout_ms;
+  if (plan.init) {
+    const PlanInit& i = *plan.init;
+    json init = {{"argv", i.argv}, {"cwd", i.cwd}, {"hostname", i.hostname}, {"uid", i.uid}, {"gid", i.gid}};
+    if (!i.binary.empty()) init["binary"] = i.binary;
+    if (!i.env.empty()) init["env"] = i.env;
+    if (!i.modules.empty()) init["modules"] = i.modules;
+    if (!i.files.empty()) {
+      json files = json::array();
+      for (const auto& f : i.files) {
+        json jf = {{"host", f.host}, {"guest", f.guest}};
+        if (f.mode) jf["mode"] = *f.mode;
+        files.push_back(jf);
+      }
+      init["files"] = files;
+    }
+    root["init"] = init;
+  }
+  return root.dump(2) + "\n";
+}
+
+}  // namespace tinyrange

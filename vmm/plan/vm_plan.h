@@ -1,0 +1,74 @@
+// The VM plan: the stable, versioned JSON description of one VM run, and
+// the only interface between the builder and the VMM. `tr vm --plan` and
+// the library take the same plan; command-line flags are a front end to it.
+//
+// Version 1:
+// {
+//   "version": 1,                      required
+//   "kernel": "PATH",                  required: bzImage or ELF with a PVH note
+//   "initrd": ["PATH", ...],           optional: cpio archives, unpacked in order
+//   "cmdline": "ARGS",                 optional: appended to the default command line
+//   "default_cmdline": true,           optional: false drops the default arguments
+//   "cpus": 1,                         optional: 1..254
+//   "memory_mib": 256,                 optional: 16..1048576
+//   "timeout_ms": 0,                   optional: 0 = none
+//   "init": {                          optional: run guest-init as PID 1
+//     "binary": "PATH",                optional: default is guest-init next to tr
+//     "argv": ["CMD", "ARG", ...],     required when "init" is present
+//     "env": ["K=V", ...], "cwd": "/", "hostname": "tinyrange",
+//     "uid": 0, "gid": 0,
+//     "modules": ["PATH-IN-GUEST", ...],
+//     "files": [{"host": "PATH", "guest": "PATH", "mode": 493}, ...]
+//   }
+// }
+// Relative host paths are resolved against the plan file's directory.
+// Unknown keys are errors, so a misspelt field never silently does nothing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tinyrange {
+
+struct PlanFile {
+  std::string host;
+  std::string guest;
+  std::optional<uint32_t> mode;  // default: the host file's permission bits
+};
+
+struct PlanInit {
+  std::string binary;
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+  std::string cwd = "/";
+  std::string hostname = "tinyrange";
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<std::string> modules;
+  std::vector<PlanFile> files;
+};
+
+struct VmPlan {
+  static constexpr int kVersion = 1;
+  std::string kernel;
+  std::vector<std::string> initrd;
+  std::string cmdline;
+  bool default_cmdline = true;
+  uint32_t cpus = 1;
+  uint64_t memory_mib = 256;
+  uint64_t timeout_ms = 0;
+  std::optional<PlanInit> init;
+};
+
+// Parse and validate. Errors (VmmError) name `source` and the JSON path
+// of the offending field, e.g. "plan.json: .init.argv[2]: expected a string".
+VmPlan ParseVmPlan(const std::string& json_text, const std::string& source,
+                   const std::string& base_directory);
+VmPlan LoadVmPlan(const std::string& path);
+std::string SerializeVmPlan(const VmPlan& plan);
+// Checks the semantic limits (ranges, required fields); throws VmmError.
+void ValidateVmPlan(const VmPlan& plan, const std::string& source);
+
+}  // namespace tinyrange

@@ -1,0 +1,84 @@
+#include "vmm/plan/vm_plan.h"
+
+#include <gtest/gtest.h>
+
+#include "vmm/vmm_error.h"
+
+namespace tinyrange {
+namespace {
+
+std::string ErrorOf(const std::string& json) {
+  try {
+    ParseVmPlan(json, "plan.json", "/base");
+  } catch (const VmmError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(VmPlanTest, ParsesAFullPlan) {
+  VmPlan p = ParseVmPlan(R"({
+    "version": 1, "kernel": "k/vmlinux", "initrd": ["/abs.cpio", "rel.cpio"],
+    "cmdline": "quiet", "default_cmdline": false, "cpus": 2, "memory_mib": 512, "timeout_ms": 1000,
+    "init": {"argv": ["/bin/sh", "-c", "echo hi"], "env": ["A=1"], "cwd": "/tmp", "hostname": "h",
+             "uid": 1000, "gid": 100, "modules": ["/lib/m.ko"],
+             "files": [{"host": "busybox", "guest": "/bin/busybox", "mode": 493}]}
+  })", "plan.json", "/base");
+  EXPECT_EQ(p.kernel, "/base/k/vmlinux");
+  ASSERT_EQ(p.initrd.size(), 2u);
+  EXPECT_EQ(p.initrd[0], "/abs.cpio");
+  EXPECT_EQ(p.initrd[1], "/base/rel.cpio");
+  EXPECT_FALSE(p.default_cmdline);
+  EXPECT_EQ(p.cpus, 2u);
+  EXPECT_EQ(p.memory_mib, 512u);
+  ASSERT_TRUE(p.init.has_value());
+  EXPECT_EQ(p.init->argv.size(), 3u);
+  EXPECT_EQ(p.init->uid, 1000u);
+  ASSERT_EQ(p.init->files.size(), 1u);
+  EXPECT_EQ(p.init->files[0].host, "/base/busybox");
+  EXPECT_EQ(*p.init->files[0].mode, 0755u);
+}
+
+TEST(VmPlanTest, SerializeRoundTrips) {
+  VmPlan p;
+  p.kernel = "/k";
+  p.cpus = 3;
+  p.init = PlanInit{};
+  p.init->argv = {"/bin/true"};
+  p.init->files.push_back({"/h", "/g", 0644});
+  VmPlan q = ParseVmPlan(SerializeVmPlan(p), "x", "");
+  EXPECT_EQ(q.kernel, "/k");
+  EXPECT_EQ(q.cpus, 3u);
+  ASSERT_TRUE(q.init.has_value());
+  EXPECT_EQ(q.init->argv, p.init->argv);
+  EXPECT_EQ(*q.init->files[0].mode, 0644u);
+}
+
+TEST(VmPlanTest, ErrorsNameFileAndField) {
+  EXPECT_NE(ErrorOf(R"({"version": 1})").find("plan.json: .kernel: required"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 2, "kernel": "k"})").find("not supported"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"kernel": "k"})").find(".version: required"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "cpu": 2})").find(".cpu: unknown field"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "cpus": "2"})").find(".cpus: expected a non-negative integer"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "cpus": -1})").find(".cpus"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "cpus": 0})").find("between 1 and 254"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "memory_mib": 8})").find(".memory_mib"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "init": {"argv": ["a", 3]}})").find(".init.argv[1]: expected a string"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "init": {}})").find(".init.argv: required"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "init": {"argv": ["a"], "env": ["NOEQUALS"]}})")
+                .find(".init.env[0]"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "init": {"argv": ["a"], "files": [{"host": "h"}]}})")
+                .find("needs both"),
+            std::string::npos);
+}
+
+TEST(VmPlanTest, SyntaxErrorsHaveLineAndColumn) {
+  std::string e = ErrorOf("{\n  \"version\": 1,\n  \"kernel\": \n}");
+  EXPECT_NE(e.find("plan.json:4:"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace tinyrange
