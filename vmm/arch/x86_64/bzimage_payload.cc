@@ -1,6 +1,7 @@
 #include "vmm/arch/x86_64/bzimage_payload.h"
 
 #include <fcntl.h>
+#include <lz4.h>
 #include <lzma.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -118,6 +119,39 @@ std::vector<uint8_t> Unzstd(std::span<const uint8_t> in, const std::string& name
   return out;
 }
 
+// The LZ4 "legacy" frame the kernel's build uses: a magic number, then
+// blocks of (32-bit compressed size, data), each decompressing to at most
+// 8 MiB. The payload ends with the 4-byte uncompressed size the kernel
+// build appends, which is not a block.
+std::vector<uint8_t> Unlz4Legacy(std::span<const uint8_t> in, const std::string& name, uint64_t max) {
+  constexpr uint32_t kMagic = 0x184c2102;
+  constexpr size_t kMaxBlock = 8 << 20;
+  auto u32 = [&](size_t at) {
+    uint32_t v;
+    std::memcpy(&v, in.data() + at, 4);
+    return v;
+  };
+  if (in.size() < 4 || u32(0) != kMagic) Fail(name, "not an LZ4 legacy payload");
+  std::vector<uint8_t> out;
+  size_t pos = 4;
+  while (in.size() - pos >= 4) {
+    uint32_t size = u32(pos);
+    pos += 4;
+    if (pos == in.size()) break;  // the appended uncompressed size
+    if (size == kMagic) continue;  // concatenated frames
+    if (size > in.size() - pos || size > static_cast<uint32_t>(LZ4_compressBound(kMaxBlock))) Fail(name, "truncated LZ4 payload");
+    if (out.size() + kMaxBlock > max) Fail(name, "decompressed payload is larger than " + std::to_string(max >> 20) + " MiB");
+    size_t used = out.size();
+    out.resize(used + kMaxBlock);
+    int n = LZ4_decompress_safe(reinterpret_cast<const char*>(in.data() + pos), reinterpret_cast<char*>(out.data() + used),
+                                static_cast<int>(size), static_cast<int>(kMaxBlock));
+    if (n < 0) Fail(name, "corrupt LZ4 payload");
+    out.resize(used + static_cast<size_t>(n));
+    pos += size;
+  }
+  return out;
+}
+
 std::string Sha256Hex(std::span<const uint8_t> data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -161,6 +195,7 @@ BzImagePayload FindBzImagePayload(std::span<const uint8_t> bzimage, const std::s
   static const uint8_t kGzip[] = {0x1f, 0x8b};
   static const uint8_t kXz[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
   static const uint8_t kZstd[] = {0x28, 0xb5, 0x2f, 0xfd};
+  static const uint8_t kLz4Legacy[] = {0x02, 0x21, 0x4c, 0x18};
   auto starts = [&](const uint8_t* magic, size_t n) {
     return p.data.size() >= n && std::memcmp(p.data.data(), magic, n) == 0;
   };
@@ -170,6 +205,8 @@ BzImagePayload FindBzImagePayload(std::span<const uint8_t> bzimage, const std::s
     p.compression = PayloadCompression::kXz;
   } else if (starts(kZstd, sizeof kZstd)) {
     p.compression = PayloadCompression::kZstd;
+  } else if (starts(kLz4Legacy, sizeof kLz4Legacy)) {
+    p.compression = PayloadCompression::kLz4Legacy;
   }
   return p;
 }
@@ -179,9 +216,10 @@ std::vector<uint8_t> DecompressPayload(const BzImagePayload& payload, const std:
     case PayloadCompression::kGzip: return Gunzip(payload.data, name, max);
     case PayloadCompression::kXz: return Unxz(payload.data, name, max);
     case PayloadCompression::kZstd: return Unzstd(payload.data, name, max);
+    case PayloadCompression::kLz4Legacy: return Unlz4Legacy(payload.data, name, max);
     case PayloadCompression::kUnsupported: break;
   }
-  Fail(name, "payload compression is not gzip, xz or zstd");
+  Fail(name, "payload compression is not gzip, xz, zstd or lz4");
 }
 
 std::string DefaultVmlinuxCacheDir() {

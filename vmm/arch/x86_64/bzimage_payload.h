@@ -11,7 +11,7 @@
 
 namespace tinyrange::x86 {
 
-enum class PayloadCompression { kGzip, kXz, kZstd, kUnsupported };
+enum class PayloadCompression { kGzip, kXz, kZstd, kLz4Legacy, kUnsupported };
 
 // The compressed payload inside `bzimage` (empty if it has none) and how
 // it is compressed. Throws VmmError on a malformed header.
@@ -29,7 +29,7 @@ std::vector<uint8_t> DecompressPayload(const BzImagePayload& payload, const std:
 // Returns the path of the decompressed vmlinux for `bzimage_path`, from
 // `cache_dir` (named by the SHA-256 of the bzImage) or made and stored
 // there atomically. Returns "" if the payload's compression is one we do
-// not decode, so the caller can fall back to the 64-bit entry.
+// not decode (bzip2, lzma, lzo), so the caller can fall back to the 64-bit entry.
 std::string CachedVmlinuxFor(const std::string& bzimage_path, const std::string& cache_dir);
 
 // $XDG_CACHE_HOME/tinyrange/vmlinux, or ~/.cache/tinyrange/vmlinux.

@@ -1,6 +1,7 @@
 #include "vmm/arch/x86_64/bzimage_payload.h"
 
 #include <gtest/gtest.h>
+#include <lz4.h>
 #include <lzma.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -44,6 +45,17 @@ std::vector<uint8_t> Zstd(const std::vector<uint8_t>& in) {
   return out;
 }
 
+// The kernel's LZ4 legacy frame: magic, then (size, block) pairs.
+std::vector<uint8_t> Lz4Legacy(const std::vector<uint8_t>& in) {
+  std::vector<uint8_t> out = {0x02, 0x21, 0x4c, 0x18};
+  std::vector<char> block(static_cast<size_t>(LZ4_compressBound(static_cast<int>(in.size()))));
+  int n = LZ4_compress_default(reinterpret_cast<const char*>(in.data()), block.data(), static_cast<int>(in.size()),
+                               static_cast<int>(block.size()));
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(static_cast<uint32_t>(n) >> (8 * i)));
+  out.insert(out.end(), block.begin(), block.begin() + n);
+  return out;
+}
+
 // A bzImage whose payload is `compressed` followed, as in the kernel's
 // build, by the 4-byte uncompressed size.
 std::vector<uint8_t> WithPayload(const std::vector<uint8_t>& compressed, uint32_t size) {
@@ -64,7 +76,8 @@ TEST(BzImagePayloadTest, DecompressesEveryMethod) {
     PayloadCompression expected;
   } cases[] = {{Gzip(elf), PayloadCompression::kGzip},
                {Xz(elf), PayloadCompression::kXz},
-               {Zstd(elf), PayloadCompression::kZstd}};
+               {Zstd(elf), PayloadCompression::kZstd},
+               {Lz4Legacy(elf), PayloadCompression::kLz4Legacy}};
   for (const auto& c : cases) {
     auto image = WithPayload(c.compressed, static_cast<uint32_t>(elf.size()));
     BzImagePayload p = FindBzImagePayload(image, "k");

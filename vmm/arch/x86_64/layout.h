@@ -42,8 +42,10 @@ inline constexpr uint64_t kMmioHoleEnd = 0x100000000ULL;
 // virtio-mmio device windows: one 4 KiB slot per device.
 inline constexpr uint64_t kVirtioMmioBase = 0xd0000000ULL;
 inline constexpr uint64_t kVirtioMmioSlotSize = 0x1000;
-inline constexpr uint32_t kVirtioMmioMaxSlots = 19;
-// GSIs 5..23 go to virtio-mmio devices; 4 is the serial port, 1 and 12 i8042.
+// GSIs 5..23 go to virtio-mmio devices, except 12 (the i8042's mouse
+// line, kept free in case a guest probes it); 4 is the serial port, 1 the
+// keyboard, 0 the PIT. That leaves 18 slots.
+inline constexpr uint32_t kVirtioMmioMaxSlots = 18;
 inline constexpr uint32_t kVirtioFirstGsi = 5;
 
 inline constexpr uint64_t kIoapicAddress = 0xfec00000ULL;
