@@ -8,7 +8,8 @@
 #    guest writes boot marker 10 first thing) and setup time;
 #  - our resident memory outside guest RAM.
 # QEMU gets an isa-debug-exit device on the same port, so it ends the same
-# way. Usage: bench/vm_boot.sh [RUNS]   (needs hyperfine and qemu-system-x86)
+# way. QEMU keeps its default CPU model: `-cpu host` fails on nested
+# hypervisors that refuse some host MSRs. Usage: bench/vm_boot.sh [RUNS]   (needs hyperfine and qemu-system-x86)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TR_BUILD_DIR:-$root/build}
@@ -20,7 +21,7 @@ command -v hyperfine >/dev/null || { echo "needs hyperfine (apt-get install hype
 
 ours="$tr_bin vm --kernel $guest --memory 128 --no-default-cmdline --append 'test=exit status=0'"
 # isa-debug-exit turns a write of N into exit status (N << 1) | 1.
-qemu="qemu-system-x86_64 -M microvm -enable-kvm -cpu host -m 128 -smp 1 -nodefaults -no-user-config \
+qemu="qemu-system-x86_64 -M microvm -enable-kvm -m 128 -smp 1 -nodefaults -no-user-config \
 -display none -serial none -kernel $guest -append 'test=exit status=0' \
 -device isa-debug-exit,iobase=0x5f0,iosize=4"
 

@@ -53,6 +53,8 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
       ("cpus", "number of vCPUs", cxxopts::value<uint32_t>())
       ("memory", "guest memory in MiB", cxxopts::value<uint64_t>())
       ("timeout", "end the VM after this many seconds", cxxopts::value<double>())
+      ("bzimage-entry", "bzImage entry: auto (PVH after host decompression when possible), linux64, pvh",
+       cxxopts::value<std::string>())
       ("init", "guest-init binary (default: the one installed with tr)", cxxopts::value<std::string>())
       ("file", "add a host file to the guest: HOST:GUEST (with a command)", cxxopts::value<std::vector<std::string>>())
       ("env", "environment variable for the command: NAME=VALUE", cxxopts::value<std::vector<std::string>>())
@@ -87,6 +89,7 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
   if (args.count("initrd")) plan.initrd = args["initrd"].as<std::vector<std::string>>();
   if (args.count("append")) plan.cmdline = args["append"].as<std::string>();
   if (args.count("no-default-cmdline")) plan.default_cmdline = false;
+  if (args.count("bzimage-entry")) plan.bzimage_entry = args["bzimage-entry"].as<std::string>();
   if (args.count("cpus")) plan.cpus = args["cpus"].as<uint32_t>();
   if (args.count("memory")) plan.memory_mib = args["memory"].as<uint64_t>();
   if (args.count("timeout")) {
@@ -260,6 +263,9 @@ int VmCommand(int argc, char** argv) {
     config.console_output = &console_out;
     config.timeout = std::chrono::milliseconds(plan.timeout_ms);
     config.epoch = ProcessStart();
+    config.bzimage_entry = plan.bzimage_entry == "linux64" ? BzImageEntry::kLinux64
+                           : plan.bzimage_entry == "pvh"   ? BzImageEntry::kPvh
+                                                           : BzImageEntry::kAuto;
 
     Machine machine(std::move(config));
     MachineResult result;

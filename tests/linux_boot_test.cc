@@ -36,20 +36,35 @@ std::string MinimalKernelDir() {
   return r.exit_code == 0 ? out.substr(nl == std::string::npos ? 0 : nl + 1) : "";
 }
 
-class LinuxBootTest : public ::testing::TestWithParam<const char*> {
+struct KernelVariant {
+  const char* name;
+  const char* file;
+  const char* bzimage_entry;
+};
+
+// The vmlinux through PVH; the bzImage through the 64-bit entry (the guest
+// decompresses itself); the bzImage decompressed on the host, then PVH.
+const KernelVariant kVariants[] = {
+    {"VmlinuxPvh", "vmlinux", "auto"},
+    {"BzImageLinux64", "bzImage", "linux64"},
+    {"BzImageHostDecompressed", "bzImage", "pvh"},
+};
+
+class LinuxBootTest : public ::testing::TestWithParam<KernelVariant> {
  protected:
   void SetUp() override {
     if (!SlowTestsEnabled()) GTEST_SKIP() << "Linux boot tests are opt-in: TR_SLOW_TESTS=1";
     TR_REQUIRE_KVM();
     std::string dir = MinimalKernelDir();
     if (dir.empty()) FAIL() << "the minimal kernel is not built: run scripts/build-kernel.sh";
-    kernel_ = dir + "/" + GetParam();
+    kernel_ = dir + "/" + GetParam().file;
     ASSERT_TRUE(std::filesystem::exists(kernel_)) << kernel_;
   }
 
   ProcessResult Run(const std::vector<std::string>& command, const std::string& input = "",
                     std::vector<std::string> extra = {}) {
     std::vector<std::string> argv = {TR_BINARY, "vm", "--kernel", kernel_, "--memory", "256",
+                                     "--bzimage-entry", GetParam().bzimage_entry,
                                      "--file", "/bin/busybox:/bin/busybox", "--timeout", "1500"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back("--");
@@ -79,9 +94,9 @@ TEST_P(LinuxBootTest, MissingCommandIs127) {
   EXPECT_EQ(r.exit_code, 127) << r.out << r.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(MinimalKernel, LinuxBootTest, ::testing::Values("vmlinux", "bzImage"),
-                         [](const ::testing::TestParamInfo<const char*>& param_info) {
-                           return std::string(param_info.param) == "vmlinux" ? "Pvh" : "BzImage";
+INSTANTIATE_TEST_SUITE_P(MinimalKernel, LinuxBootTest, ::testing::ValuesIn(kVariants),
+                         [](const ::testing::TestParamInfo<KernelVariant>& param_info) {
+                           return std::string(param_info.param.name);
                          });
 
 TEST(DebianKernelBootTest, BootsTheCloudKernel) {

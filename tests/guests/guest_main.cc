@@ -275,6 +275,7 @@ void TestCpuid() {
   Cpuid(1, 0, r);
   uint32_t apic_id = r[1] >> 24;
   bool hypervisor = r[2] & (1u << 31);
+  PrintKv("leaf1_ecx", r[2], true);
   Cpuid(0x40000000, 0, r);
   char sig[13];
   *reinterpret_cast<uint32_t*>(sig) = r[1];

@@ -98,7 +98,7 @@ class PlanReader {
 
   VmPlan Plan(const json& root) const {
     CheckKeys(root, "", {"version", "kernel", "initrd", "cmdline", "default_cmdline", "cpus", "memory_mib",
-                         "timeout_ms", "init"});
+                         "timeout_ms", "bzimage_entry", "init"});
     if (!root.contains("version")) Fail(".version", "required (this tinyrange reads version 1)");
     uint64_t version = Unsigned(root["version"], ".version", UINT32_MAX);
     if (version != VmPlan::kVersion) {
@@ -113,6 +113,7 @@ class PlanReader {
     if (root.contains("cpus")) plan.cpus = static_cast<uint32_t>(Unsigned(root["cpus"], ".cpus", UINT32_MAX));
     if (root.contains("memory_mib")) plan.memory_mib = Unsigned(root["memory_mib"], ".memory_mib", UINT64_MAX);
     if (root.contains("timeout_ms")) plan.timeout_ms = Unsigned(root["timeout_ms"], ".timeout_ms", UINT64_MAX);
+    if (root.contains("bzimage_entry")) plan.bzimage_entry = String(root["bzimage_entry"], ".bzimage_entry");
     if (root.contains("init")) plan.init = Init(root["init"]);
     return plan;
   }
@@ -129,6 +130,9 @@ void ValidateVmPlan(const VmPlan& plan, const std::string& source) {
   if (plan.kernel.empty()) fail(".kernel: required: the path of the kernel to boot");
   if (plan.cpus < 1 || plan.cpus > 254) fail(".cpus: must be between 1 and 254");
   if (plan.memory_mib < 16 || plan.memory_mib > (1ULL << 20)) fail(".memory_mib: must be between 16 and 1048576");
+  if (plan.bzimage_entry != "auto" && plan.bzimage_entry != "linux64" && plan.bzimage_entry != "pvh") {
+    fail(".bzimage_entry: must be \"auto\", \"linux64\" or \"pvh\", not \"" + plan.bzimage_entry + "\"");
+  }
   if (plan.init) {
     if (plan.init->argv.empty() || plan.init->argv[0].empty()) fail(".init.argv: needs at least the command to run");
     if (plan.init->cwd.empty() || plan.init->cwd[0] != '/') fail(".init.cwd: must be an absolute guest path");
@@ -187,6 +191,7 @@ std::string SerializeVmPlan(const VmPlan& plan) {
   root["cpus"] = plan.cpus;
   root["memory_mib"] = plan.memory_mib;
   if (plan.timeout_ms) root["timeout_ms"] = plan.timeout_ms;
+  if (plan.bzimage_entry != "auto") root["bzimage_entry"] = plan.bzimage_entry;
   if (plan.init) {
     const PlanInit& i = *plan.init;
     json init = {{"argv", i.argv}, {"cwd", i.cwd}, {"hostname", i.hostname}, {"uid", i.uid}, {"gid", i.gid}};

@@ -12,6 +12,7 @@
 //   "cpus": 1,                         optional: 1..254
 //   "memory_mib": 256,                 optional: 16..1048576
 //   "timeout_ms": 0,                   optional: 0 = none
+//   "bzimage_entry": "auto",           optional: auto | linux64 | pvh (docs/vm.md)
 //   "init": {                          optional: run guest-init as PID 1
 //     "binary": "PATH",                optional: default is guest-init next to tr
 //     "argv": ["CMD", "ARG", ...],     required when "init" is present
@@ -59,6 +60,7 @@ struct VmPlan {
   uint32_t cpus = 1;
   uint64_t memory_mib = 256;
   uint64_t timeout_ms = 0;
+  std::string bzimage_entry = "auto";
   std::optional<PlanInit> init;
 };
 

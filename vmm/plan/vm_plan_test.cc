@@ -64,6 +64,8 @@ TEST(VmPlanTest, ErrorsNameFileAndField) {
   EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "cpus": -1})").find(".cpus"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "cpus": 0})").find("between 1 and 254"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "memory_mib": 8})").find(".memory_mib"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "bzimage_entry": "fast"})").find(".bzimage_entry"),
+            std::string::npos);
   EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "init": {"argv": ["a", 3]}})").find(".init.argv[1]: expected a string"),
             std::string::npos);
   EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "init": {}})").find(".init.argv: required"), std::string::npos);
