@@ -111,6 +111,22 @@ TEST_P(VmBootTest, UnknownPortsAndAddressesAreHarmless) {
   EXPECT_EQ(Value(r.out, "unknown_port"), "0xffffffff");
 }
 
+// Exceptions raised by int3 reach the guest's handler, and lock
+// cmpxchg16b works: both are needed by Linux, and both need the VMM's
+// emulation fallback on hypervisors that cannot emulate them.
+TEST_P(VmBootTest, BreakpointReachesTheGuestHandler) {
+  ProcessResult r = Boot("test=breakpoint");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Value(r.out, "breakpoints"), "2");
+}
+
+TEST_P(VmBootTest, Cmpxchg16bCompletes) {
+  ProcessResult r = Boot("test=cmpxchg16b");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Value(r.out, "swap"), "1");
+  EXPECT_EQ(Value(r.out, "no_swap"), "1");
+}
+
 TEST_P(VmBootTest, AcpiPowerOffEndsTheVm) {
   ProcessResult r = Boot("test=poweroff", {"--stats"});
   EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -207,6 +207,23 @@ void KvmVcpu::SetLapic(const kvm_lapic_state& lapic) {
   if (ioctl(fd(), KVM_SET_LAPIC, &lapic) < 0) ThrowErrno("KVM_SET_LAPIC");
 }
 
+std::optional<uint64_t> KvmVcpu::Translate(uint64_t linear) const {
+  kvm_translation t{};
+  t.linear_address = linear;
+  if (ioctl(fd(), KVM_TRANSLATE, &t) < 0 || !t.valid) return std::nullopt;
+  return t.physical_address;
+}
+
+kvm_vcpu_events KvmVcpu::GetVcpuEvents() const {
+  kvm_vcpu_events events{};
+  if (ioctl(fd(), KVM_GET_VCPU_EVENTS, &events) < 0) ThrowErrno("KVM_GET_VCPU_EVENTS");
+  return events;
+}
+
+void KvmVcpu::SetVcpuEvents(const kvm_vcpu_events& events) {
+  if (ioctl(fd(), KVM_SET_VCPU_EVENTS, &events) < 0) ThrowErrno("KVM_SET_VCPU_EVENTS");
+}
+
 std::string KvmVcpu::DescribeState() const {
   kvm_regs r{};
   kvm_sregs s{};

@@ -6,6 +6,7 @@
 #include <linux/kvm.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,12 @@ class KvmVcpu {
   void SetFpu(const kvm_fpu& fpu);
   kvm_lapic_state GetLapic() const;
   void SetLapic(const kvm_lapic_state& lapic);
+
+  // Guest-physical address of a guest-linear address through the vCPU's
+  // current page tables; nullopt if unmapped.
+  std::optional<uint64_t> Translate(uint64_t linear) const;
+  kvm_vcpu_events GetVcpuEvents() const;
+  void SetVcpuEvents(const kvm_vcpu_events& events);
 
   // A multi-line dump of the registers for crash reports.
   std::string DescribeState() const;

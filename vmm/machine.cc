@@ -17,6 +17,7 @@
 #include "vmm/arch/x86_64/bzimage_payload.h"
 #include "vmm/arch/x86_64/kernel_loader.h"
 #include "vmm/arch/x86_64/cpuid.h"
+#include "vmm/arch/x86_64/emulation_fallback.h"
 #include "vmm/arch/x86_64/layout.h"
 #include "vmm/arch/x86_64/msrs.h"
 #include "vmm/devices/acpi_power.h"
@@ -148,6 +149,7 @@ struct Machine::Impl {
   std::shared_ptr<Serial8250> serial;
   std::shared_ptr<ControlDevice> control;
   std::vector<std::unique_ptr<KvmVcpu>> vcpus;
+  std::unique_ptr<x86::EmulationFallback> fallback;
   std::vector<pthread_t> vcpu_threads;
   std::mutex threads_mu;
   bool ran = false;
@@ -323,6 +325,7 @@ void Machine::Impl::VcpuLoop(KvmVcpu& vcpu) {
                         Hex(run->fail_entry.hardware_entry_failure_reason) + ")");
         return;
       case KVM_EXIT_INTERNAL_ERROR:
+        if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION && fallback->Handle(vcpu, nullptr)) break;
         Crash(vcpu, "KVM internal error (suberror " + std::to_string(run->internal.suberror) + ")");
         return;
       default:
@@ -356,6 +359,7 @@ Machine::Machine(MachineConfig config) : impl_(std::make_unique<Impl>(std::move(
   x86::BootEntry entry = x86::LoadBoot(m.memory, boot);
   m.CreateDevices();
   m.CreateVcpus(entry);
+  m.fallback = std::make_unique<x86::EmulationFallback>(m.memory);
 }
 
 Machine::~Machine() {

@@ -304,6 +304,64 @@ void TestUnknownDevices() {
   Exit(port == 0xffffffff && mmio == 0xffffffff && magic == kControlMagic ? 0 : 1);
 }
 
+// Exception delivery through a real IDT: a breakpoint handler that counts
+// and returns. Linux relies on this (its alternatives self-test executes
+// int3 early in boot).
+extern "C" volatile uint32_t breakpoints_taken;
+volatile uint32_t breakpoints_taken = 0;
+extern "C" void breakpoint_handler();
+asm(".pushsection .text\n"
+    "breakpoint_handler:\n"
+    "  lock incl breakpoints_taken(%rip)\n"
+    "  iretq\n"
+    ".popsection\n");
+
+void TestBreakpoint() {
+  struct __attribute__((packed)) Gate {
+    uint16_t offset_low, selector;
+    uint8_t ist, type;
+    uint16_t offset_mid;
+    uint32_t offset_high, reserved;
+  };
+  static Gate idt[32];
+  uint64_t handler = reinterpret_cast<uint64_t>(&breakpoint_handler);
+  uint16_t cs;
+  asm volatile("mov %%cs, %0" : "=r"(cs));
+  idt[3] = {static_cast<uint16_t>(handler), cs, 0, 0x8e, static_cast<uint16_t>(handler >> 16),
+            static_cast<uint32_t>(handler >> 32), 0};
+  struct __attribute__((packed)) {
+    uint16_t limit;
+    uint64_t base;
+  } pointer = {sizeof(idt) - 1, reinterpret_cast<uint64_t>(idt)};
+  asm volatile("lidt %0" ::"m"(pointer));
+  asm volatile("int3");
+  asm volatile("int3");
+  PrintKv("breakpoints", breakpoints_taken);
+  Exit(breakpoints_taken == 2 ? 0 : 1);
+}
+
+// lock cmpxchg16b, both outcomes: Linux's slab allocator relies on it.
+void TestCmpxchg16b() {
+  alignas(16) static volatile uint64_t cell[2] = {1, 2};
+  uint64_t low = 1, high = 2;
+  bool swapped;
+  asm volatile("lock cmpxchg16b %1"
+               : "=@ccz"(swapped), "+m"(*cell), "+a"(low), "+d"(high)
+               : "b"(uint64_t{3}), "c"(uint64_t{4})
+               : "memory");
+  bool first_ok = swapped && cell[0] == 3 && cell[1] == 4;
+  low = 1;
+  high = 2;
+  asm volatile("lock cmpxchg16b %1"
+               : "=@ccz"(swapped), "+m"(*cell), "+a"(low), "+d"(high)
+               : "b"(uint64_t{5}), "c"(uint64_t{6})
+               : "memory");
+  bool second_ok = !swapped && low == 3 && high == 4 && cell[0] == 3;
+  PrintKv("swap", first_ok);
+  PrintKv("no_swap", second_ok);
+  Exit(first_ok && second_ok ? 0 : 1);
+}
+
 void TestTripleFault() {
   // An empty IDT: the breakpoint cannot be delivered, nor the double
   // fault that follows, so the CPU shuts down.
@@ -346,6 +404,8 @@ extern "C" void guest_main(uint32_t boot_kind, uint64_t boot_info) {
     Exit(98);
   }
   if (StartsWith(test, "triple-fault")) TestTripleFault();
+  if (StartsWith(test, "breakpoint")) TestBreakpoint();
+  if (StartsWith(test, "cmpxchg16b")) TestCmpxchg16b();
   if (StartsWith(test, "hang")) {
     for (;;) asm volatile("pause");
   }
