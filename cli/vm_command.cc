@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/init_archive.h"
+#include "vmm/arch/x86_64/host_quirks.h"
 #include "vmm/console/stdio_console.h"
 #include "vmm/devices/control_device_abi.h"
 #include "vmm/machine.h"
@@ -144,6 +145,8 @@ std::string BuildCmdline(const Options& options) {
   if (options.plan.default_cmdline) {
     cmdline = kDefaultCmdline;
     if (!options.verbose_boot) cmdline += " quiet";
+    std::string host = x86::HostGuestKernelArguments();
+    if (!host.empty()) cmdline += " " + host;
   }
   if (!options.plan.cmdline.empty()) {
     if (!cmdline.empty()) cmdline += ' ';

@@ -10,6 +10,7 @@ constexpr uint8_t kBreakpointVector = 3;
 constexpr uint8_t kInvalidOpcodeVector = 6;
 constexpr uint64_t kPageSize = 4096;
 constexpr uint64_t kZeroFlag = 1 << 6;
+constexpr uint64_t kAlignmentCheckFlag = 1 << 18;
 
 __u64& Register(kvm_regs& r, int n) {
   __u64* table[16] = {&r.rax, &r.rcx, &r.rdx, &r.rbx, &r.rsp, &r.rbp, &r.rsi, &r.rdi,
@@ -39,6 +40,11 @@ FallbackAction DecodeFallback(std::span<const uint8_t> code) {
   if (i < code.size() && code[i] == 0xcc && !lock && !rex) {
     a.kind = FallbackAction::kBreakpoint;
     a.length = static_cast<uint32_t>(i + 1);
+    return a;
+  }
+  if (i + 2 < code.size() && code[i] == 0x0f && code[i + 1] == 0x01 && (code[i + 2] == 0xca || code[i + 2] == 0xcb)) {
+    a.kind = code[i + 2] == 0xca ? FallbackAction::kClac : FallbackAction::kStac;
+    a.length = static_cast<uint32_t>(i + 3);
     return a;
   }
   if (i + 1 < code.size() && code[i] == 0x0f && code[i + 1] == 0x0b) {
@@ -127,6 +133,17 @@ bool EmulationFallback::Handle(KvmVcpu& vcpu, std::string* what) {
       if (what) *what = a.kind == FallbackAction::kBreakpoint ? "int3" : "ud2";
       return true;
     }
+    case FallbackAction::kClac:
+    case FallbackAction::kStac:
+      if (a.kind == FallbackAction::kClac) {
+        regs.rflags &= ~kAlignmentCheckFlag;
+      } else {
+        regs.rflags |= kAlignmentCheckFlag;
+      }
+      regs.rip += a.length;
+      vcpu.SetRegs(regs);
+      if (what) *what = a.kind == FallbackAction::kClac ? "clac" : "stac";
+      return true;
     case FallbackAction::kCmpxchg16b: {
       uint64_t address = static_cast<uint64_t>(a.displacement);
       if (a.base_register == 16) {

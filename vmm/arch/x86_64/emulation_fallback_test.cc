@@ -18,6 +18,13 @@ TEST(EmulationFallbackTest, DecodesBreakpointAndUd2) {
   EXPECT_EQ(ud.length, 2u);
 }
 
+TEST(EmulationFallbackTest, DecodesClacAndStac) {
+  EXPECT_EQ(Decode({0x0f, 0x01, 0xca}).kind, FallbackAction::kClac);
+  EXPECT_EQ(Decode({0x0f, 0x01, 0xcb}).kind, FallbackAction::kStac);
+  EXPECT_EQ(Decode({0x0f, 0x01, 0xcb}).length, 3u);
+  EXPECT_EQ(Decode({0x0f, 0x01, 0xc1}).kind, FallbackAction::kNone);  // vmcall is not ours
+}
+
 TEST(EmulationFallbackTest, DecodesCmpxchg16bAddressingForms) {
   // lock cmpxchg16b 0x20(%rbp): the instruction Linux's SLUB executes.
   auto a = Decode({0xf0, 0x48, 0x0f, 0xc7, 0x4d, 0x20});
