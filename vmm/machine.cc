@@ -158,6 +158,7 @@ struct Machine::Impl {
 
   void CreateVm();
   void CreateMemory();
+  void CreateInterruptControllers();
   uint64_t WriteAcpiTables();
   void CreateDevices();
   void CreateVcpus(const x86::BootEntry& entry);
@@ -172,7 +173,7 @@ void Machine::Impl::CreateVm() {
   kvm = KvmSystem::Open(config.kvm_path);
   vm = std::make_unique<KvmVm>(kvm);
   // Order matters: the TSS and identity map must be placed, and the
-  // irqchip created, before any vCPU exists.
+  // irqchip created (CreateInterruptControllers), before any vCPU exists.
   if (ioctl(vm->fd(), KVM_SET_TSS_ADDR, static_cast<unsigned long>(x86::kTssAddress)) < 0) {
     ThrowErrno("KVM_SET_TSS_ADDR");
   }
@@ -181,6 +182,12 @@ void Machine::Impl::CreateVm() {
       ioctl(vm->fd(), KVM_SET_IDENTITY_MAP_ADDR, &identity_map) < 0) {
     ThrowErrno("KVM_SET_IDENTITY_MAP_ADDR");
   }
+}
+
+void Machine::Impl::CreateInterruptControllers() {
+  // After the memory slots: registering a slot waits for an SRCU grace
+  // period once the irqchip exists (about 6 ms on some hosts), and is
+  // nearly free before. Still before any vCPU, as KVM requires.
   if (ioctl(vm->fd(), KVM_CREATE_IRQCHIP, 0) < 0) ThrowErrno("KVM_CREATE_IRQCHIP");
   kvm_pit_config pit{};
   pit.flags = KVM_PIT_SPEAKER_DUMMY;
@@ -351,6 +358,7 @@ Machine::Machine(MachineConfig config) : impl_(std::make_unique<Impl>(std::move(
   if (!m.config.console_output) throw VmmError("MachineConfig.console_output is required");
   m.CreateVm();
   m.CreateMemory();
+  m.CreateInterruptControllers();
   x86::BootSpec boot;
   boot.kernel_path = KernelToBoot(m.config);
   boot.initrd = m.config.initrd;
