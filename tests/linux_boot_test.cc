@@ -42,6 +42,8 @@ struct KernelVariant {
   const char* bzimage_entry;
 };
 
+void PrintTo(const KernelVariant& v, std::ostream* os) { *os << v.name; }
+
 // The vmlinux through PVH; the bzImage through the 64-bit entry (the guest
 // decompresses itself); the bzImage decompressed on the host, then PVH.
 const KernelVariant kVariants[] = {

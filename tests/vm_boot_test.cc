@@ -25,6 +25,8 @@ struct GuestFormat {
   const char* entry;  // what the guest reports
 };
 
+void PrintTo(const GuestFormat& f, std::ostream* os) { *os << f.name; }
+
 const GuestFormat kFormats[] = {
     {"Pvh", TEST_GUEST_PVH, "pvh"},
     {"BzImage", TEST_GUEST_BZIMAGE, "linux64"},
