@@ -193,6 +193,12 @@ void KvmVcpu::SetSregs(const kvm_sregs& sregs) {
   if (ioctl(fd(), KVM_SET_SREGS, &sregs) < 0) ThrowErrno("KVM_SET_SREGS");
 }
 
+kvm_fpu KvmVcpu::GetFpu() const {
+  kvm_fpu fpu{};
+  if (ioctl(fd(), KVM_GET_FPU, &fpu) < 0) ThrowErrno("KVM_GET_FPU");
+  return fpu;
+}
+
 void KvmVcpu::SetFpu(const kvm_fpu& fpu) {
   if (ioctl(fd(), KVM_SET_FPU, &fpu) < 0) ThrowErrno("KVM_SET_FPU");
 }

@@ -65,6 +65,7 @@ class KvmVcpu {
   void SetRegs(const kvm_regs& regs);
   kvm_sregs GetSregs() const;
   void SetSregs(const kvm_sregs& sregs);
+  kvm_fpu GetFpu() const;
   void SetFpu(const kvm_fpu& fpu);
   kvm_lapic_state GetLapic() const;
   void SetLapic(const kvm_lapic_state& lapic);

@@ -37,6 +37,11 @@ FallbackAction DecodeFallback(std::span<const uint8_t> code) {
       break;
     }
   }
+  if (i < code.size() && code[i] == 0x9b && !lock && !rex) {
+    a.kind = FallbackAction::kFwait;
+    a.length = static_cast<uint32_t>(i + 1);
+    return a;
+  }
   if (i < code.size() && code[i] == 0xcc && !lock && !rex) {
     a.kind = FallbackAction::kBreakpoint;
     a.length = static_cast<uint32_t>(i + 1);
@@ -131,6 +136,17 @@ bool EmulationFallback::Handle(KvmVcpu& vcpu, std::string* what) {
       events.flags = 0;
       vcpu.SetVcpuEvents(events);
       if (what) *what = a.kind == FallbackAction::kBreakpoint ? "int3" : "ud2";
+      return true;
+    }
+    case FallbackAction::kFwait: {
+      // Only a pending unmasked x87 exception would make fwait do
+      // anything; check the status and control words before skipping it.
+      kvm_fpu fpu = vcpu.GetFpu();
+      uint16_t unmasked_pending = static_cast<uint16_t>(fpu.fsw & ~fpu.fcw & 0x3f);
+      if (unmasked_pending) return false;
+      regs.rip += a.length;
+      vcpu.SetRegs(regs);
+      if (what) *what = "fwait";
       return true;
     }
     case FallbackAction::kClac:

@@ -6,7 +6,8 @@
 // KVM_INTERNAL_ERROR_EMULATION for a few instructions its emulator lacks,
 // and Linux executes some of them while it boots: int3 (the alternatives
 // self-test, text patching), ud2 (BUG/WARN), lock cmpxchg16b (the slab
-// allocator) and clac/stac (SMAP, on every kernel entry). We decode the instruction at RIP and do what the CPU would:
+// allocator), clac/stac (SMAP, on every kernel entry) and fwait (FPU
+// setup; with the x87 exceptions masked, as they are then, it does nothing). We decode the instruction at RIP and do what the CPU would:
 // deliver the breakpoint or invalid-opcode exception, or perform the
 // 16-byte compare-and-exchange atomically on guest memory.
 #pragma once
@@ -24,7 +25,7 @@ namespace tinyrange::x86 {
 // What to do for one instruction; decoding is separate from the vCPU so it
 // can be tested on plain bytes.
 struct FallbackAction {
-  enum Kind { kNone, kBreakpoint, kInvalidOpcode, kCmpxchg16b, kClac, kStac } kind = kNone;
+  enum Kind { kNone, kBreakpoint, kInvalidOpcode, kCmpxchg16b, kClac, kStac, kFwait } kind = kNone;
   uint32_t length = 0;  // instruction length in bytes
   // kCmpxchg16b: the memory operand is base + index * scale + displacement
   // (RIP-relative: base is the next instruction's address).

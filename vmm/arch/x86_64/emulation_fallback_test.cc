@@ -18,6 +18,11 @@ TEST(EmulationFallbackTest, DecodesBreakpointAndUd2) {
   EXPECT_EQ(ud.length, 2u);
 }
 
+TEST(EmulationFallbackTest, DecodesFwait) {
+  EXPECT_EQ(Decode({0x9b, 0xdb, 0xe3}).kind, FallbackAction::kFwait);  // the fwait of finit
+  EXPECT_EQ(Decode({0x9b}).length, 1u);
+}
+
 TEST(EmulationFallbackTest, DecodesClacAndStac) {
   EXPECT_EQ(Decode({0x0f, 0x01, 0xca}).kind, FallbackAction::kClac);
   EXPECT_EQ(Decode({0x0f, 0x01, 0xcb}).kind, FallbackAction::kStac);
