@@ -173,8 +173,12 @@ class SignalWatcher {
       wake_write_.Reset(fds[1]);
     }
     thread_ = std::thread([this, &machine] {
-      pollfd p[2] = {{signal_fd_.get(), POLLIN, 0}, {wake_read_.get(), POLLIN, 0}};
-      while (poll(p, 2, -1) >= 0 || errno == EINTR) {
+      for (;;) {
+        pollfd p[2] = {{signal_fd_.get(), POLLIN, 0}, {wake_read_.get(), POLLIN, 0}};
+        if (poll(p, 2, -1) < 0) {
+          if (errno == EINTR) continue;
+          return;
+        }
         if (p[1].revents) return;
         if (p[0].revents) {
           signalfd_siginfo info;

@@ -161,6 +161,14 @@ TEST_P(VmBootTest, TimeoutStopsARunawayGuest) {
   EXPECT_LT(r.elapsed.count(), 10000);
 }
 
+TEST_P(VmBootTest, SigtermStopsTheVmCleanly) {
+  std::vector<std::string> argv = {TR_BINARY, "vm", "--kernel", GetParam().path, "--memory", "64",
+                                   "--no-default-cmdline", "--append", "test=hang"};
+  ProcessResult r = RunProcess(argv, "", std::chrono::seconds(30), std::chrono::milliseconds(300));
+  EXPECT_EQ(r.exit_code, 254) << r.err;
+  EXPECT_NE(r.err.find("stopped by signal"), std::string::npos) << r.err;
+}
+
 TEST_P(VmBootTest, SecondaryCpusStart) {
   ProcessResult r = Boot("test=smp aps=1", {"--cpus", "2"});
   EXPECT_EQ(Value(r.out, "aps_online"), "1") << r.out << r.err;

@@ -6,13 +6,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 
 namespace tinyrange::testing {
 
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_data,
-                         std::chrono::milliseconds timeout) {
+                         std::chrono::milliseconds timeout, std::chrono::milliseconds signal_after) {
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
     throw std::runtime_error("pipe failed");
@@ -44,14 +45,20 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
   }
   bool out_open = true, err_open = true;
   auto deadline = start + timeout;
+  bool signalled = signal_after.count() == 0;
   while (out_open || err_open) {
     auto now = std::chrono::steady_clock::now();
+    if (!signalled && now >= start + signal_after) {
+      kill(pid, SIGTERM);
+      signalled = true;
+    }
     if (now >= deadline) {
       result.timed_out = true;
       kill(pid, SIGKILL);
       break;
     }
-    int wait_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+    auto wake = signalled ? deadline : std::min(deadline, start + signal_after);
+    int wait_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count()) + 1;
     pollfd fds[3] = {{out_open ? out[0] : -1, POLLIN, 0},
                      {err_open ? err[0] : -1, POLLIN, 0},
                      {in[1], POLLOUT, 0}};

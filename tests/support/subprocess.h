@@ -17,7 +17,10 @@ struct ProcessResult {
   std::chrono::milliseconds elapsed{0};
 };
 
+// `signal_after`, if non-zero, sends SIGTERM to the process that long after
+// it started (for tests of signal handling).
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_data = "",
-                         std::chrono::milliseconds timeout = std::chrono::seconds(60));
+                         std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                         std::chrono::milliseconds signal_after = std::chrono::milliseconds(0));
 
 }  // namespace tinyrange::testing
