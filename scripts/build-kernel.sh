@@ -308,17 +308,20 @@ bzimage="$build_dir/arch/x86/boot/bzImage"
 # Prints the entry address, or nothing if the note is missing.
 pvh_entry() {
   readelf -n --wide -- "$1" | awk '
-    $1 == "Xen" && (index($0, "PHYS32_ENTRY") || index($0, "0x00000012")) { want = 1; next }
-    want && /description data:/ {
-      sub(/.*description data:[ \t]*/, "")
-      n = split($0, b, " ")
+    function value(line,    n, b, i, v) {
+      sub(/.*description data:[ \t]*/, "", line)
+      n = split(line, b, " ")
       v = ""
-      for (i = n; i >= 1; i--) v = v b[i]
+      for (i = n; i >= 1; i--) v = v b[i]  # little-endian bytes
       sub(/^0+/, "", v)
-      print "0x" (v == "" ? "0" : v)
-      exit
+      return "0x" (v == "" ? "0" : v)
     }
-    want && /PHYS32_ENTRY|[Ee]ntry/ { sub(/.*:[ \t]*/, ""); print; exit }
+    $1 == "Xen" && (index($0, "0x00000012") || index($0, "PHYS32_ENTRY")) {
+      if (index($0, "description data:")) { print value($0); exit }
+      want = 1
+      next
+    }
+    want && /description data:/ { print value($0); exit }
     { want = 0 }'
 }
 
