@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+// Repeated options are given once per value (--env A=1 --env B=2); values
+// may contain commas (--disk img,ro, --env X=a,b), so cxxopts must not
+// split them.
+#define CXXOPTS_VECTOR_DELIMITER '\0'
 #include <cxxopts.hpp>
 #include <optional>
 #include <string>
@@ -40,6 +44,31 @@ struct Options {
   bool verbose_boot = false;
 };
 
+// PATH[,ro][,id=NAME]
+std::optional<PlanDisk> ParseDiskSpec(const std::string& text) {
+  PlanDisk disk;
+  size_t start = 0;
+  bool first = true;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (first) {
+      if (part.empty()) return std::nullopt;
+      disk.path = part;
+      first = false;
+    } else if (part == "ro") {
+      disk.read_only = true;
+    } else if (part.rfind("id=", 0) == 0) {
+      disk.id = part.substr(3);
+    } else {
+      return std::nullopt;
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return disk;
+}
+
 std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
   cxxopts::Options spec("tr vm", "Boot a kernel in a new VM.\n\n"
                                   "  tr vm --kernel vmlinux [--initrd rootfs.cpio] [-- COMMAND ARGS...]\n\n"
@@ -56,6 +85,7 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
       ("timeout", "end the VM after this many seconds", cxxopts::value<double>())
       ("bzimage-entry", "bzImage entry: auto (PVH after host decompression when possible), linux64, pvh",
        cxxopts::value<std::string>())
+      ("disk", "virtio-blk disk: PATH[,ro][,id=NAME]; repeat for more", cxxopts::value<std::vector<std::string>>())
       ("init", "guest-init binary (default: the one installed with tr)", cxxopts::value<std::string>())
       ("file", "add a host file to the guest: HOST:GUEST (with a command)", cxxopts::value<std::vector<std::string>>())
       ("env", "environment variable for the command: NAME=VALUE", cxxopts::value<std::vector<std::string>>())
@@ -90,6 +120,17 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
   if (args.count("initrd")) plan.initrd = args["initrd"].as<std::vector<std::string>>();
   if (args.count("append")) plan.cmdline = args["append"].as<std::string>();
   if (args.count("no-default-cmdline")) plan.default_cmdline = false;
+  if (args.count("disk")) {
+    for (const auto& spec_text : args["disk"].as<std::vector<std::string>>()) {
+      std::optional<PlanDisk> disk = ParseDiskSpec(spec_text);
+      if (!disk) {
+        std::fprintf(stderr, "tr vm: --disk %s: expected PATH[,ro][,id=NAME]\n", spec_text.c_str());
+        status = kExitUsage;
+        return std::nullopt;
+      }
+      plan.disks.push_back(*disk);
+    }
+  }
   if (args.count("bzimage-entry")) plan.bzimage_entry = args["bzimage-entry"].as<std::string>();
   if (args.count("cpus")) plan.cpus = args["cpus"].as<uint32_t>();
   if (args.count("memory")) plan.memory_mib = args["memory"].as<uint64_t>();
@@ -270,6 +311,7 @@ int VmCommand(int argc, char** argv) {
     config.console_output = &console_out;
     config.timeout = std::chrono::milliseconds(plan.timeout_ms);
     config.epoch = ProcessStart();
+    for (const auto& d : plan.disks) config.disks.push_back({d.path, d.read_only, d.id});
     config.bzimage_entry = plan.bzimage_entry == "linux64" ? BzImageEntry::kLinux64
                            : plan.bzimage_entry == "pvh"   ? BzImageEntry::kPvh
                                                            : BzImageEntry::kAuto;

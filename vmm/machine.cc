@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -27,6 +28,7 @@
 #include "vmm/devices/serial_8250.h"
 #include "vmm/guest_memory.h"
 #include "vmm/kvm.h"
+#include "vmm/virtio/virtio_mmio.h"
 #include "vmm/vmm_error.h"
 
 namespace tinyrange {
@@ -146,6 +148,8 @@ struct Machine::Impl {
   StopController stop;
   std::unique_ptr<KvmIrqLine> serial_irq;
   std::unique_ptr<KvmIrqLine> keyboard_irq;
+  std::vector<std::unique_ptr<KvmIrqLine>> virtio_irqs;
+  std::vector<acpi::VirtioMmioSlot> virtio_slots;
   std::shared_ptr<Serial8250> serial;
   std::shared_ptr<ControlDevice> control;
   std::vector<std::unique_ptr<KvmVcpu>> vcpus;
@@ -161,6 +165,7 @@ struct Machine::Impl {
   void CreateInterruptControllers();
   uint64_t WriteAcpiTables();
   void CreateDevices();
+  void CreateVirtioDevices();
   void CreateVcpus(const x86::BootEntry& entry);
   void VcpuLoop(KvmVcpu& vcpu);
   void HandleIo(KvmVcpu& vcpu);
@@ -207,6 +212,7 @@ void Machine::Impl::CreateMemory() {
 uint64_t Machine::Impl::WriteAcpiTables() {
   acpi::AcpiConfig acpi_config;
   acpi_config.cpu_count = config.cpus;
+  acpi_config.virtio_slots = virtio_slots;
   acpi::AcpiTables tables;
   try {
     tables = acpi::BuildAcpiTables(acpi_config);
@@ -232,6 +238,22 @@ void Machine::Impl::CreateDevices() {
     stop.Request({StopReason::kExitStatus, status, "the guest reported exit status " + std::to_string(status)});
   });
   io_bus.Register(control::kControlPortBase, control::kControlPortCount, control);
+}
+
+void Machine::Impl::CreateVirtioDevices() {
+  if (config.disks.size() > x86::kVirtioMmioMaxSlots) {
+    throw VmmError("at most " + std::to_string(x86::kVirtioMmioMaxSlots) + " virtio devices are supported");
+  }
+  for (uint32_t i = 0; i < config.disks.size(); ++i) {
+    uint64_t base = x86::kVirtioMmioBase + i * x86::kVirtioMmioSlotSize;
+    uint32_t gsi = acpi::VirtioSlotGsi(i);
+    virtio_irqs.push_back(std::make_unique<KvmIrqLine>(vm.get(), gsi));
+    auto device = virtio::VirtioBlock::Open(config.disks[i], &memory);
+    mmio_bus.Register(base, x86::kVirtioMmioSlotSize,
+                      std::make_shared<virtio::VirtioMmioTransport>(std::move(device), &memory,
+                                                                    virtio_irqs.back().get()));
+    virtio_slots.push_back({base, static_cast<uint32_t>(x86::kVirtioMmioSlotSize), gsi});
+  }
 }
 
 void Machine::Impl::CreateVcpus(const x86::BootEntry& entry) {
@@ -359,6 +381,7 @@ Machine::Machine(MachineConfig config) : impl_(std::make_unique<Impl>(std::move(
   m.CreateVm();
   m.CreateMemory();
   m.CreateInterruptControllers();
+  m.CreateVirtioDevices();
   x86::BootSpec boot;
   boot.kernel_path = KernelToBoot(m.config);
   boot.initrd = m.config.initrd;

@@ -16,6 +16,7 @@
 #include "vmm/devices/byte_sink.h"
 #include "vmm/devices/control_device.h"
 #include "vmm/stop_controller.h"
+#include "vmm/virtio/block.h"
 
 namespace tinyrange {
 
@@ -43,6 +44,9 @@ struct MachineConfig {
   BzImageEntry bzimage_entry = BzImageEntry::kAuto;
   // Where decompressed kernels are cached (default: the tinyrange cache).
   std::string vmlinux_cache_dir;
+  // virtio-blk disks, in slot order (slot i at kVirtioMmioBase + i * 4 KiB),
+  // announced to the guest through the ACPI DSDT.
+  std::vector<virtio::BlockOptions> disks;
   // Boot markers are timed from here; the CLI passes its process start so
   // that benchmarks see the whole VMM overhead. Default: Machine creation.
   std::optional<std::chrono::steady_clock::time_point> epoch;

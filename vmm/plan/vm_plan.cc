@@ -98,7 +98,7 @@ class PlanReader {
 
   VmPlan Plan(const json& root) const {
     CheckKeys(root, "", {"version", "kernel", "initrd", "cmdline", "default_cmdline", "cpus", "memory_mib",
-                         "timeout_ms", "bzimage_entry", "init"});
+                         "timeout_ms", "bzimage_entry", "disks", "init"});
     if (!root.contains("version")) Fail(".version", "required (this tinyrange reads version 1)");
     uint64_t version = Unsigned(root["version"], ".version", UINT32_MAX);
     if (version != VmPlan::kVersion) {
@@ -114,6 +114,20 @@ class PlanReader {
     if (root.contains("memory_mib")) plan.memory_mib = Unsigned(root["memory_mib"], ".memory_mib", UINT64_MAX);
     if (root.contains("timeout_ms")) plan.timeout_ms = Unsigned(root["timeout_ms"], ".timeout_ms", UINT64_MAX);
     if (root.contains("bzimage_entry")) plan.bzimage_entry = String(root["bzimage_entry"], ".bzimage_entry");
+    if (root.contains("disks")) {
+      const json& disks = root["disks"];
+      if (!disks.is_array()) Fail(".disks", "expected an array of {path, read_only, id} objects");
+      for (size_t i = 0; i < disks.size(); ++i) {
+        std::string p = ".disks[" + std::to_string(i) + "]";
+        CheckKeys(disks[i], p, {"path", "read_only", "id"});
+        if (!disks[i].contains("path")) Fail(p + ".path", "required");
+        PlanDisk d;
+        d.path = HostPath(disks[i]["path"], p + ".path");
+        if (disks[i].contains("read_only")) d.read_only = Bool(disks[i]["read_only"], p + ".read_only");
+        if (disks[i].contains("id")) d.id = String(disks[i]["id"], p + ".id");
+        plan.disks.push_back(std::move(d));
+      }
+    }
     if (root.contains("init")) plan.init = Init(root["init"]);
     return plan;
   }
@@ -132,6 +146,10 @@ void ValidateVmPlan(const VmPlan& plan, const std::string& source) {
   if (plan.memory_mib < 16 || plan.memory_mib > (1ULL << 20)) fail(".memory_mib: must be between 16 and 1048576");
   if (plan.bzimage_entry != "auto" && plan.bzimage_entry != "linux64" && plan.bzimage_entry != "pvh") {
     fail(".bzimage_entry: must be \"auto\", \"linux64\" or \"pvh\", not \"" + plan.bzimage_entry + "\"");
+  }
+  if (plan.disks.size() > 18) fail(".disks: at most 18 disks are supported");
+  for (size_t i = 0; i < plan.disks.size(); ++i) {
+    if (plan.disks[i].id.size() > 20) fail(".disks[" + std::to_string(i) + "].id: at most 20 bytes");
   }
   if (plan.init) {
     if (plan.init->argv.empty() || plan.init->argv[0].empty()) fail(".init.argv: needs at least the command to run");
@@ -192,6 +210,16 @@ std::string SerializeVmPlan(const VmPlan& plan) {
   root["memory_mib"] = plan.memory_mib;
   if (plan.timeout_ms) root["timeout_ms"] = plan.timeout_ms;
   if (plan.bzimage_entry != "auto") root["bzimage_entry"] = plan.bzimage_entry;
+  if (!plan.disks.empty()) {
+    json disks = json::array();
+    for (const auto& d : plan.disks) {
+      json jd = {{"path", d.path}};
+      if (d.read_only) jd["read_only"] = true;
+      if (!d.id.empty()) jd["id"] = d.id;
+      disks.push_back(jd);
+    }
+    root["disks"] = disks;
+  }
   if (plan.init) {
     const PlanInit& i = *plan.init;
     json init = {{"argv", i.argv}, {"cwd", i.cwd}, {"hostname", i.hostname}, {"uid", i.uid}, {"gid", i.gid}};

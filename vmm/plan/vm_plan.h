@@ -13,6 +13,8 @@
 //   "memory_mib": 256,                 optional: 16..1048576
 //   "timeout_ms": 0,                   optional: 0 = none
 //   "bzimage_entry": "auto",           optional: auto | linux64 | pvh (docs/vm.md)
+//   "disks": [{"path": "PATH", "read_only": false, "id": "NAME"}, ...],
+//                                      optional: virtio-blk disks, in slot order
 //   "init": {                          optional: run guest-init as PID 1
 //     "binary": "PATH",                optional: default is guest-init next to tr
 //     "argv": ["CMD", "ARG", ...],     required when "init" is present
@@ -51,6 +53,12 @@ struct PlanInit {
   std::vector<PlanFile> files;
 };
 
+struct PlanDisk {
+  std::string path;
+  bool read_only = false;
+  std::string id;
+};
+
 struct VmPlan {
   static constexpr int kVersion = 1;
   std::string kernel;
@@ -61,6 +69,7 @@ struct VmPlan {
   uint64_t memory_mib = 256;
   uint64_t timeout_ms = 0;
   std::string bzimage_entry = "auto";
+  std::vector<PlanDisk> disks;
   std::optional<PlanInit> init;
 };
 

@@ -46,12 +46,16 @@ TEST(VmPlanTest, SerializeRoundTrips) {
   p.init = PlanInit{};
   p.init->argv = {"/bin/true"};
   p.init->files.push_back({"/h", "/g", 0644});
+  p.disks.push_back({"/d.img", true, "root"});
   VmPlan q = ParseVmPlan(SerializeVmPlan(p), "x", "");
   EXPECT_EQ(q.kernel, "/k");
   EXPECT_EQ(q.cpus, 3u);
   ASSERT_TRUE(q.init.has_value());
   EXPECT_EQ(q.init->argv, p.init->argv);
   EXPECT_EQ(*q.init->files[0].mode, 0644u);
+  ASSERT_EQ(q.disks.size(), 1u);
+  EXPECT_TRUE(q.disks[0].read_only);
+  EXPECT_EQ(q.disks[0].id, "root");
 }
 
 TEST(VmPlanTest, ErrorsNameFileAndField) {
@@ -65,6 +69,10 @@ TEST(VmPlanTest, ErrorsNameFileAndField) {
   EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "cpus": 0})").find("between 1 and 254"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "memory_mib": 8})").find(".memory_mib"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "bzimage_entry": "fast"})").find(".bzimage_entry"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "disks": [{"read_only": true}]})").find(".disks[0].path"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "disks": [{"path": "d", "ro": true}]})").find(".disks[0].ro"),
             std::string::npos);
   EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "init": {"argv": ["a", 3]}})").find(".init.argv[1]: expected a string"),
             std::string::npos);

@@ -68,6 +68,14 @@ void ValidateSlot(const AcpiConfig& config, size_t index) {
 
 }  // namespace
 
+uint32_t VirtioSlotGsi(uint32_t index) {
+  uint32_t gsi = x86::kVirtioFirstGsi;
+  for (uint32_t i = 0;; ++gsi) {
+    if (std::find(std::begin(kReservedGsis), std::end(kReservedGsis), gsi) != std::end(kReservedGsis)) continue;
+    if (i++ == index) return gsi;
+  }
+}
+
 void ValidateAcpiConfig(const AcpiConfig& config) {
   if (config.cpu_count == 0) Invalid("cpu_count must be at least 1");
   if (config.oem_id.empty() || config.oem_id.size() > 6) {

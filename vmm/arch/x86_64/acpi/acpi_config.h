@@ -35,6 +35,10 @@ struct AcpiConfig {
 // slot's GSI does not depend on the device set.
 inline constexpr uint32_t kReservedGsis[] = {0, 1, x86::kCom1Irq, 12};
 
+// The GSI of virtio slot `index` (0 <= index < kVirtioMmioMaxSlots): from
+// kVirtioFirstGsi up, skipping kReservedGsis.
+uint32_t VirtioSlotGsi(uint32_t index);
+
 // Throws std::invalid_argument naming the offending field if the tables
 // cannot describe `config` truthfully. Placement is checked by the builder.
 void ValidateAcpiConfig(const AcpiConfig& config);

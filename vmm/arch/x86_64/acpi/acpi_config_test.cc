@@ -53,6 +53,13 @@ TEST(AcpiConfigTest, GsisFiveUpTo23CollideWithTheI8042) {
   EXPECT_THAT(Rejection(config), HasSubstr("virtio slot 7 (0xd0007000) uses GSI 12, which is reserved"));
 }
 
+TEST(AcpiConfigTest, VirtioSlotGsisSkipTheMouseLine) {
+  EXPECT_EQ(VirtioSlotGsi(0), 5u);
+  EXPECT_EQ(VirtioSlotGsi(6), 11u);
+  EXPECT_EQ(VirtioSlotGsi(7), 13u);
+  EXPECT_EQ(VirtioSlotGsi(x86::kVirtioMmioMaxSlots - 1), 23u);
+}
+
 TEST(AcpiConfigTest, RejectsZeroCpus) {
   AcpiConfig config;
   config.cpu_count = 0;

@@ -6,14 +6,7 @@
 
 namespace tinyrange::acpi::testutil {
 
-uint32_t SlotGsi(uint32_t index) {
-  uint32_t gsi = x86::kVirtioFirstGsi;
-  for (uint32_t i = 0;; ++gsi) {
-    if (gsi == x86::kIoapicGsiCount) gsi = 2;
-    if (std::ranges::find(kReservedGsis, gsi) != std::end(kReservedGsis)) continue;
-    if (i++ == index) return gsi;
-  }
-}
+uint32_t SlotGsi(uint32_t index) { return VirtioSlotGsi(index); }
 
 AcpiConfig Config(uint32_t cpus, uint32_t slots) {
   AcpiConfig config;
