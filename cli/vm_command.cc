@@ -311,7 +311,11 @@ int VmCommand(int argc, char** argv) {
     config.console_output = &console_out;
     config.timeout = std::chrono::milliseconds(plan.timeout_ms);
     config.epoch = ProcessStart();
-    for (const auto& d : plan.disks) config.disks.push_back({d.path, d.read_only, d.id});
+    for (const auto& d : plan.disks) {
+      virtio::BlockOptions disk{d.path, d.read_only, d.id, {}};
+      for (const auto& part : d.parts) disk.archive_parts.push_back({part, {}});
+      config.disks.push_back(std::move(disk));
+    }
     config.bzimage_entry = plan.bzimage_entry == "linux64" ? BzImageEntry::kLinux64
                            : plan.bzimage_entry == "pvh"   ? BzImageEntry::kPvh
                                                            : BzImageEntry::kAuto;

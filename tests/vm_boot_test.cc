@@ -161,6 +161,26 @@ TEST_P(VmBootTest, VirtioBlockReadWriteFlush) {
   std::remove(path.c_str());
 }
 
+// An archive disk assembled from two host files, through a plan file.
+TEST_P(VmBootTest, ArchiveDiskFromAPlan) {
+  std::string dir = ::testing::TempDir();
+  std::string a = dir + "/archive_a_" + std::to_string(getpid()), b = a + "_b";
+  std::ofstream(a, std::ios::binary) << "first archive";
+  std::ofstream(b, std::ios::binary) << "second archive";
+  std::string plan = a + ".json";
+  std::ofstream(plan) << R"({"version": 1, "kernel": ")" << GetParam().path
+                      << R"(", "memory_mib": 64, "default_cmdline": false, "cmdline": "test=virtio-blk",
+                           "timeout_ms": 60000, "disks": [{"parts": [")" << a << R"(", ")" << b << R"("]}]})";
+  ProcessResult r = RunProcess({TR_BINARY, "vm", "--plan", plan}, "", std::chrono::seconds(90));
+  std::remove(a.c_str());
+  std::remove(b.c_str());
+  std::remove(plan.c_str());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Value(r.out, "capacity"), "24");  // header page + two file pages, in sectors
+  EXPECT_EQ(Value(r.out, "sector0").substr(0, 8), "TRARCHV1");
+  EXPECT_EQ(Value(r.out, "write_status"), "1");  // read-only
+}
+
 TEST_P(VmBootTest, AcpiPowerOffEndsTheVm) {
   ProcessResult r = Boot("test=poweroff", {"--stats"});
   EXPECT_EQ(r.exit_code, 0) << r.err;

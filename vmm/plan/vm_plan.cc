@@ -119,10 +119,16 @@ class PlanReader {
       if (!disks.is_array()) Fail(".disks", "expected an array of {path, read_only, id} objects");
       for (size_t i = 0; i < disks.size(); ++i) {
         std::string p = ".disks[" + std::to_string(i) + "]";
-        CheckKeys(disks[i], p, {"path", "read_only", "id"});
-        if (!disks[i].contains("path")) Fail(p + ".path", "required");
+        CheckKeys(disks[i], p, {"path", "parts", "read_only", "id"});
+        if (disks[i].contains("path") == disks[i].contains("parts")) {
+          Fail(p + ".path", "give either \"path\" (a disk image) or \"parts\" (files for an archive disk)");
+        }
         PlanDisk d;
-        d.path = HostPath(disks[i]["path"], p + ".path");
+        if (disks[i].contains("path")) d.path = HostPath(disks[i]["path"], p + ".path");
+        if (disks[i].contains("parts")) {
+          d.parts = Strings(disks[i]["parts"], p + ".parts", true);
+          d.read_only = true;
+        }
         if (disks[i].contains("read_only")) d.read_only = Bool(disks[i]["read_only"], p + ".read_only");
         if (disks[i].contains("id")) d.id = String(disks[i]["id"], p + ".id");
         plan.disks.push_back(std::move(d));
@@ -213,7 +219,12 @@ std::string SerializeVmPlan(const VmPlan& plan) {
   if (!plan.disks.empty()) {
     json disks = json::array();
     for (const auto& d : plan.disks) {
-      json jd = {{"path", d.path}};
+      json jd = json::object();
+      if (d.parts.empty()) {
+        jd["path"] = d.path;
+      } else {
+        jd["parts"] = d.parts;
+      }
       if (d.read_only) jd["read_only"] = true;
       if (!d.id.empty()) jd["id"] = d.id;
       disks.push_back(jd);

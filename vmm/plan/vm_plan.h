@@ -14,7 +14,9 @@
 //   "timeout_ms": 0,                   optional: 0 = none
 //   "bzimage_entry": "auto",           optional: auto | linux64 | pvh (docs/vm.md)
 //   "disks": [{"path": "PATH", "read_only": false, "id": "NAME"}, ...],
-//                                      optional: virtio-blk disks, in slot order
+//                                      optional: virtio-blk disks, in slot order;
+//                                      {"parts": ["PATH", ...], "id": ...} instead of
+//                                      "path" assembles a read-only archive disk
 //   "init": {                          optional: run guest-init as PID 1
 //     "binary": "PATH",                optional: default is guest-init next to tr
 //     "argv": ["CMD", "ARG", ...],     required when "init" is present
@@ -55,6 +57,7 @@ struct PlanInit {
 
 struct PlanDisk {
   std::string path;
+  std::vector<std::string> parts;  // an archive disk (vmm/virtio/archive_disk.h)
   bool read_only = false;
   std::string id;
 };

@@ -46,7 +46,7 @@ TEST(VmPlanTest, SerializeRoundTrips) {
   p.init = PlanInit{};
   p.init->argv = {"/bin/true"};
   p.init->files.push_back({"/h", "/g", 0644});
-  p.disks.push_back({"/d.img", true, "root"});
+  p.disks.push_back({"/d.img", {}, true, "root"});
   VmPlan q = ParseVmPlan(SerializeVmPlan(p), "x", "");
   EXPECT_EQ(q.kernel, "/k");
   EXPECT_EQ(q.cpus, 3u);
@@ -71,6 +71,8 @@ TEST(VmPlanTest, ErrorsNameFileAndField) {
   EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "bzimage_entry": "fast"})").find(".bzimage_entry"),
             std::string::npos);
   EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "disks": [{"read_only": true}]})").find(".disks[0].path"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "disks": [{"path": "d", "parts": ["a"]}]})").find("either"),
             std::string::npos);
   EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "k", "disks": [{"path": "d", "ro": true}]})").find(".disks[0].ro"),
             std::string::npos);

@@ -1,17 +1,11 @@
 #include "vmm/virtio/block.h"
 
-#include <fcntl.h>
-#include <linux/falloc.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <climits>
+#include <cerrno>
 #include <cstring>
 
 #include "vmm/devices/bus.h"
 #include "vmm/virtio/chain_io.h"
+#include "vmm/virtio/file_backend.h"
 #include "vmm/vmm_error.h"
 
 namespace tinyrange::virtio {
@@ -43,33 +37,26 @@ void Put(uint8_t* config, uint64_t offset, T value) {
 }  // namespace
 
 std::unique_ptr<VirtioBlock> VirtioBlock::Open(const BlockOptions& options, const GuestMemory* memory) {
-  std::unique_ptr<VirtioBlock> b(new VirtioBlock());
-  b->options_ = options;
-  b->memory_ = memory;
-  int flags = (options.read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
-  b->fd_.Reset(open(options.path.c_str(), flags));
-  if (!b->fd_.valid()) ThrowErrno("cannot open disk " + options.path);
-  struct stat st;
-  if (fstat(b->fd_.get(), &st) < 0) ThrowErrno("cannot stat disk " + options.path);
-  uint64_t bytes = 0;
-  if (S_ISBLK(st.st_mode)) {
-    if (ioctl(b->fd_.get(), BLKGETSIZE64, &bytes) < 0) ThrowErrno("cannot size disk " + options.path);
-  } else if (S_ISREG(st.st_mode)) {
-    bytes = static_cast<uint64_t>(st.st_size);
-    b->can_punch_ = !options.read_only;
-  } else {
-    throw VmmError("disk " + options.path + " is neither a regular file nor a block device");
-  }
-  // A partial last sector is not addressable by the guest.
-  b->capacity_ = bytes / kSectorSize;
   if (options.id.size() > kIdLength) throw VmmError("disk id '" + options.id + "' is longer than 20 bytes");
-  return b;
+  std::unique_ptr<BlockBackend> backend;
+  if (!options.archive_parts.empty()) {
+    backend = ArchiveDisk::Open(options.archive_parts);
+  } else {
+    backend = FileBackend::Open(options.path, options.read_only);
+  }
+  return std::make_unique<VirtioBlock>(std::move(backend), options.id, memory);
+}
+
+VirtioBlock::VirtioBlock(std::unique_ptr<BlockBackend> backend, std::string id, const GuestMemory* memory)
+    : backend_(std::move(backend)), id_(std::move(id)), memory_(memory) {
+  // A partial last sector is not addressable by the guest.
+  capacity_ = backend_->size_bytes() / kSectorSize;
 }
 
 uint64_t VirtioBlock::device_features() const {
   uint64_t f = kBlockFeatureSegMax | kBlockFeatureBlockSize | kBlockFeatureFlush;
-  if (options_.read_only) f |= kBlockFeatureReadOnly;
-  if (can_punch_) f |= kBlockFeatureDiscard | kBlockFeatureWriteZeroes;
+  if (backend_->read_only()) f |= kBlockFeatureReadOnly;
+  if (backend_->can_discard()) f |= kBlockFeatureDiscard | kBlockFeatureWriteZeroes;
   return f;
 }
 
@@ -122,21 +109,20 @@ uint32_t VirtioBlock::Serve(const DescriptorChain& chain) {
       return finish(s, s == kBlockStatusOk ? writable_data : 0);
     }
     case kBlockRequestOut:
-      if (options_.read_only) return finish(kBlockStatusIoError, 0);
+      if (backend_->read_only()) return finish(kBlockStatusIoError, 0);
       return finish(ReadWrite(chain, true, sector, readable_data), 0);
     case kBlockRequestFlush:
-      if (!options_.read_only && fdatasync(fd_.get()) < 0) return finish(kBlockStatusIoError, 0);
-      return finish(kBlockStatusOk, 0);
+      return finish(backend_->Flush() ? kBlockStatusOk : kBlockStatusIoError, 0);
     case kBlockRequestGetId: {
       uint8_t id[kIdLength] = {};
-      std::memcpy(id, options_.id.data(), std::min<size_t>(options_.id.size(), kIdLength));
+      std::memcpy(id, id_.data(), std::min<size_t>(id_.size(), kIdLength));
       uint64_t n = std::min<uint64_t>(writable_data, kIdLength);
       io.WriteWritable(0, std::span<const uint8_t>(id, n));
       return finish(kBlockStatusOk, n);
     }
     case kBlockRequestDiscard:
     case kBlockRequestWriteZeroes:
-      if (!can_punch_) return finish(kBlockStatusUnsupported, 0);
+      if (!backend_->can_discard()) return finish(kBlockStatusUnsupported, 0);
       return finish(DiscardOrZero(chain, type == kBlockRequestWriteZeroes, readable_data), 0);
     default:
       return finish(kBlockStatusUnsupported, 0);
@@ -151,29 +137,8 @@ uint8_t VirtioBlock::ReadWrite(const DescriptorChain& chain, bool write, uint64_
   ChainIo io(*memory_, chain);
   if (!io.Iovecs(write ? false : true, write ? kHeaderSize : 0, length, &iov)) return kBlockStatusIoError;
   uint64_t offset = sector * kSectorSize;
-  // preadv/pwritev take at most IOV_MAX vectors and may be short; loop.
-  size_t first = 0;
-  uint64_t remaining = length;
-  while (remaining > 0) {
-    int count = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
-    ssize_t n = write ? pwritev(fd_.get(), &iov[first], count, static_cast<off_t>(offset))
-                      : preadv(fd_.get(), &iov[first], count, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return kBlockStatusIoError;
-    remaining -= static_cast<uint64_t>(n);
-    offset += static_cast<uint64_t>(n);
-    size_t advanced = static_cast<size_t>(n);
-    while (advanced > 0 && first < iov.size()) {
-      if (advanced >= iov[first].iov_len) {
-        advanced -= iov[first].iov_len;
-        ++first;
-      } else {
-        iov[first].iov_base = static_cast<uint8_t*>(iov[first].iov_base) + advanced;
-        iov[first].iov_len -= advanced;
-        advanced = 0;
-      }
-    }
-  }
+  bool ok = write ? backend_->Write(offset, iov) : backend_->Read(offset, iov);
+  if (!ok) return kBlockStatusIoError;
   return kBlockStatusOk;
 }
 
@@ -188,11 +153,8 @@ uint8_t VirtioBlock::DiscardOrZero(const DescriptorChain& chain, bool zero, uint
     std::memcpy(&sector, segment, 8);
     std::memcpy(&count, segment + 8, 4);
     if (count > kMaxDiscardSectors || sector > capacity_ || count > capacity_ - sector) return kBlockStatusIoError;
-    int mode = zero ? FALLOC_FL_ZERO_RANGE : (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE);
-    if (fallocate(fd_.get(), mode, static_cast<off_t>(sector * kSectorSize),
-                  static_cast<off_t>(count * kSectorSize)) < 0) {
-      return errno == EOPNOTSUPP ? kBlockStatusUnsupported : kBlockStatusIoError;
-    }
+    int err = backend_->Discard(sector * kSectorSize, static_cast<uint64_t>(count) * kSectorSize, zero);
+    if (err != 0) return err == EOPNOTSUPP ? kBlockStatusUnsupported : kBlockStatusIoError;
   }
   return kBlockStatusOk;
 }

@@ -12,7 +12,8 @@
 #include <string>
 
 #include "vmm/guest_memory.h"
-#include "vmm/scoped_fd.h"
+#include "vmm/virtio/archive_disk.h"
+#include "vmm/virtio/block_backend.h"
 #include "vmm/virtio/virtio_device.h"
 
 namespace tinyrange::virtio {
@@ -40,12 +41,16 @@ struct BlockOptions {
   std::string path;
   bool read_only = false;
   std::string id;  // reported by GET_ID (at most 20 bytes)
+  // When not empty, the disk is a read-only ArchiveDisk assembled from
+  // these files (archive_disk.h) and `path` is unused.
+  std::vector<ArchiveDiskPart> archive_parts;
 };
 
 class VirtioBlock : public VirtioDevice {
  public:
-  // Opens the backing file; throws VmmError naming it on failure.
+  // Opens the backing file(s); throws VmmError naming one on failure.
   static std::unique_ptr<VirtioBlock> Open(const BlockOptions& options, const GuestMemory* memory);
+  VirtioBlock(std::unique_ptr<BlockBackend> backend, std::string id, const GuestMemory* memory);
 
   uint32_t device_id() const override { return kDeviceIdBlock; }
   uint64_t device_features() const override;
@@ -60,17 +65,15 @@ class VirtioBlock : public VirtioDevice {
   uint64_t capacity_sectors() const { return capacity_; }
 
  private:
-  VirtioBlock() = default;
   // Serves one request; returns the number of bytes written to the guest.
   uint32_t Serve(const DescriptorChain& chain);
   uint8_t ReadWrite(const DescriptorChain& chain, bool write, uint64_t sector, uint64_t data_length);
   uint8_t DiscardOrZero(const DescriptorChain& chain, bool zero, uint64_t data_length);
 
-  BlockOptions options_;
+  std::unique_ptr<BlockBackend> backend_;
+  std::string id_;
   const GuestMemory* memory_ = nullptr;
-  ScopedFd fd_;
   uint64_t capacity_ = 0;  // in sectors
-  bool can_punch_ = false;
   VirtioContext* context_ = nullptr;
 };
 

@@ -29,7 +29,7 @@ class VirtioBlockTest : public ::testing::Test {
     std::string content(size, '\0');
     for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i / 512);
     std::ofstream(path_, std::ios::binary) << content;
-    auto device = VirtioBlock::Open({path_, read_only, "disk-id-0123"}, &memory);
+    auto device = VirtioBlock::Open({path_, read_only, "disk-id-0123", {}}, &memory);
     block_ = device.get();
     transport_ = std::make_unique<VirtioMmioTransport>(std::move(device), &memory, nullptr);
     driver_ = std::make_unique<TestDriver>(transport_.get(), &memory);
@@ -153,7 +153,7 @@ TEST_F(VirtioBlockTest, WriteZeroesAndDiscard) {
 TEST(VirtioBlockOpenTest, MissingFileIsAClearError) {
   GuestMemory memory = GuestMemory::CreateX86(4 << 20);
   try {
-    VirtioBlock::Open({"/nonexistent/disk.img", false, ""}, &memory);
+    VirtioBlock::Open({"/nonexistent/disk.img", false, "", {}}, &memory);
     FAIL();
   } catch (const VmmError& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/disk.img"), std::string::npos);
