@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "vmm/virtio/test_driver.h"
+
 namespace tinyrange::virtio {
 namespace {
 
@@ -47,17 +49,10 @@ class VirtioMmioTest : public ::testing::Test {
     auto d = std::make_unique<EchoDevice>();
     device = d.get();
     transport = std::make_unique<VirtioMmioTransport>(std::move(d), &memory, &line);
+    driver = std::make_unique<testing::TestDriver>(transport.get(), &memory);
   }
-  uint32_t In(uint64_t offset) {
-    uint8_t b[4];
-    transport->Read(offset, b);
-    return static_cast<uint32_t>(LoadLittleEndian(b));
-  }
-  void Out(uint64_t offset, uint32_t value) {
-    uint8_t b[4];
-    StoreLittleEndian(b, value);
-    transport->Write(offset, b);
-  }
+  uint32_t In(uint64_t offset) { return driver->In(offset); }
+  void Out(uint64_t offset, uint32_t value) { driver->Out(offset, value); }
   // The Linux driver's sequence up to DRIVER_OK, with queue 0 at 0x10000.
   void Handshake(uint64_t features_high = 1 /* VERSION_1 */) {
     Out(0x070, 0);
@@ -81,6 +76,7 @@ class VirtioMmioTest : public ::testing::Test {
   RecordingLine line;
   EchoDevice* device;
   std::unique_ptr<VirtioMmioTransport> transport;
+  std::unique_ptr<testing::TestDriver> driver;
 };
 
 TEST_F(VirtioMmioTest, IdentityRegisters) {
