@@ -34,8 +34,7 @@ namespace {
 // Arguments every boot gets unless the plan says otherwise: the serial
 // console, reboot through the keyboard controller (which ends the VM),
 // reboot at once on panic, and no probing of the PS/2 ports we lack.
-constexpr const char* kDefaultCmdline =
-    "console=ttyS0 reboot=k panic=-1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd";
+constexpr const char* kDefaultCmdline = "reboot=k panic=-1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd";
 
 struct Options {
   VmPlan plan;
@@ -85,6 +84,7 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
       ("timeout", "end the VM after this many seconds", cxxopts::value<double>())
       ("bzimage-entry", "bzImage entry: auto (PVH after host decompression when possible), linux64, pvh",
        cxxopts::value<std::string>())
+      ("console", "console device: serial (ttyS0) or virtio (hvc0, faster)", cxxopts::value<std::string>())
       ("disk", "virtio-blk disk: PATH[,ro][,id=NAME]; repeat for more", cxxopts::value<std::vector<std::string>>())
       ("init", "guest-init binary (default: the one installed with tr)", cxxopts::value<std::string>())
       ("file", "add a host file to the guest: HOST:GUEST (with a command)", cxxopts::value<std::vector<std::string>>())
@@ -131,6 +131,7 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
       plan.disks.push_back(*disk);
     }
   }
+  if (args.count("console")) plan.console = args["console"].as<std::string>();
   if (args.count("bzimage-entry")) plan.bzimage_entry = args["bzimage-entry"].as<std::string>();
   if (args.count("cpus")) plan.cpus = args["cpus"].as<uint32_t>();
   if (args.count("memory")) plan.memory_mib = args["memory"].as<uint64_t>();
@@ -184,7 +185,8 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
 std::string BuildCmdline(const Options& options) {
   std::string cmdline;
   if (options.plan.default_cmdline) {
-    cmdline = kDefaultCmdline;
+    cmdline = options.plan.console == "virtio" ? "console=hvc0 " : "console=ttyS0 ";
+    cmdline += kDefaultCmdline;
     if (!options.verbose_boot) cmdline += " quiet";
     std::string host = x86::HostGuestKernelArguments();
     if (!host.empty()) cmdline += " " + host;
@@ -311,6 +313,7 @@ int VmCommand(int argc, char** argv) {
     config.console_output = &console_out;
     config.timeout = std::chrono::milliseconds(plan.timeout_ms);
     config.epoch = ProcessStart();
+    config.console = plan.console == "virtio" ? ConsoleDevice::kVirtio : ConsoleDevice::kSerial;
     for (const auto& d : plan.disks) {
       virtio::BlockOptions disk{d.path, d.read_only, d.id, {}};
       for (const auto& part : d.parts) disk.archive_parts.push_back({part, {}});

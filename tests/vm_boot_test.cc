@@ -161,6 +161,14 @@ TEST_P(VmBootTest, VirtioBlockReadWriteFlush) {
   std::remove(path.c_str());
 }
 
+// The console on virtio-console: output and input through virtqueues.
+TEST_P(VmBootTest, VirtioConsoleCarriesOutputAndInput) {
+  ProcessResult r = Boot("test=virtio-console", {"--console", "virtio"}, "ping\n");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("hello over virtio-console\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("got: ping\n"), std::string::npos) << r.out;
+}
+
 // An archive disk assembled from two host files, through a plan file.
 TEST_P(VmBootTest, ArchiveDiskFromAPlan) {
   std::string dir = ::testing::TempDir();

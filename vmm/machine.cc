@@ -28,6 +28,7 @@
 #include "vmm/devices/serial_8250.h"
 #include "vmm/guest_memory.h"
 #include "vmm/kvm.h"
+#include "vmm/virtio/console.h"
 #include "vmm/virtio/virtio_mmio.h"
 #include "vmm/vmm_error.h"
 
@@ -151,6 +152,7 @@ struct Machine::Impl {
   std::vector<std::unique_ptr<KvmIrqLine>> virtio_irqs;
   std::vector<acpi::VirtioMmioSlot> virtio_slots;
   std::shared_ptr<Serial8250> serial;
+  virtio::VirtioConsole* virtio_console = nullptr;  // owned by its transport
   std::shared_ptr<ControlDevice> control;
   std::vector<std::unique_ptr<KvmVcpu>> vcpus;
   std::unique_ptr<x86::EmulationFallback> fallback;
@@ -166,6 +168,7 @@ struct Machine::Impl {
   uint64_t WriteAcpiTables();
   void CreateDevices();
   void CreateVirtioDevices();
+  void AddVirtioDevice(std::unique_ptr<virtio::VirtioDevice> device);
   void CreateVcpus(const x86::BootEntry& entry);
   void VcpuLoop(KvmVcpu& vcpu);
   void HandleIo(KvmVcpu& vcpu);
@@ -240,20 +243,28 @@ void Machine::Impl::CreateDevices() {
   io_bus.Register(control::kControlPortBase, control::kControlPortCount, control);
 }
 
-void Machine::Impl::CreateVirtioDevices() {
-  if (config.disks.size() > x86::kVirtioMmioMaxSlots) {
+void Machine::Impl::AddVirtioDevice(std::unique_ptr<virtio::VirtioDevice> device) {
+  uint32_t slot = static_cast<uint32_t>(virtio_slots.size());
+  if (slot >= x86::kVirtioMmioMaxSlots) {
     throw VmmError("at most " + std::to_string(x86::kVirtioMmioMaxSlots) + " virtio devices are supported");
   }
-  for (uint32_t i = 0; i < config.disks.size(); ++i) {
-    uint64_t base = x86::kVirtioMmioBase + i * x86::kVirtioMmioSlotSize;
-    uint32_t gsi = acpi::VirtioSlotGsi(i);
-    virtio_irqs.push_back(std::make_unique<KvmIrqLine>(vm.get(), gsi));
-    auto device = virtio::VirtioBlock::Open(config.disks[i], &memory);
-    mmio_bus.Register(base, x86::kVirtioMmioSlotSize,
-                      std::make_shared<virtio::VirtioMmioTransport>(std::move(device), &memory,
-                                                                    virtio_irqs.back().get()));
-    virtio_slots.push_back({base, static_cast<uint32_t>(x86::kVirtioMmioSlotSize), gsi});
+  uint64_t base = x86::kVirtioMmioBase + slot * x86::kVirtioMmioSlotSize;
+  uint32_t gsi = acpi::VirtioSlotGsi(slot);
+  virtio_irqs.push_back(std::make_unique<KvmIrqLine>(vm.get(), gsi));
+  mmio_bus.Register(base, x86::kVirtioMmioSlotSize,
+                    std::make_shared<virtio::VirtioMmioTransport>(std::move(device), &memory,
+                                                                  virtio_irqs.back().get()));
+  virtio_slots.push_back({base, static_cast<uint32_t>(x86::kVirtioMmioSlotSize), gsi});
+}
+
+void Machine::Impl::CreateVirtioDevices() {
+  // The console first, so it is always slot 0.
+  if (config.console == ConsoleDevice::kVirtio) {
+    auto console = std::make_unique<virtio::VirtioConsole>(&memory, config.console_output);
+    virtio_console = console.get();
+    AddVirtioDevice(std::move(console));
   }
+  for (const auto& disk : config.disks) AddVirtioDevice(virtio::VirtioBlock::Open(disk, &memory));
 }
 
 void Machine::Impl::CreateVcpus(const x86::BootEntry& entry) {
@@ -428,6 +439,7 @@ MachineResult Machine::Run() {
   }
   StopEvent event = m.stop.Wait();
   m.serial->Shutdown();
+  if (m.virtio_console) m.virtio_console->Shutdown();
   for (auto& t : threads) t.join();
   {
     std::lock_guard lock(m.threads_mu);
@@ -444,6 +456,7 @@ MachineResult Machine::Run() {
 }
 
 bool Machine::SendConsoleInput(std::span<const uint8_t> bytes) {
+  if (impl_->virtio_console) return impl_->virtio_console->EnqueueInput(bytes);
   return impl_->serial->EnqueueInput(bytes);
 }
 

@@ -30,6 +30,12 @@ enum class BzImageEntry {
   kPvh,      // like kAuto, but an error if PVH is not possible
 };
 
+// Which device carries the guest console (host stdin/stdout).
+enum class ConsoleDevice {
+  kSerial,  // COM1, console=ttyS0: one VM exit per byte
+  kVirtio,  // virtio-console in virtio slot 0, console=hvc0: buffers per exit
+};
+
 struct MachineConfig {
   std::string kernel_path;
   std::vector<x86::InitrdPart> initrd;
@@ -47,6 +53,9 @@ struct MachineConfig {
   // virtio-blk disks, in slot order (slot i at kVirtioMmioBase + i * 4 KiB),
   // announced to the guest through the ACPI DSDT.
   std::vector<virtio::BlockOptions> disks;
+  // The serial port exists either way; with kVirtio, console input goes to
+  // the virtio-console and both devices' output reaches console_output.
+  ConsoleDevice console = ConsoleDevice::kSerial;
   // Boot markers are timed from here; the CLI passes its process start so
   // that benchmarks see the whole VMM overhead. Default: Machine creation.
   std::optional<std::chrono::steady_clock::time_point> epoch;

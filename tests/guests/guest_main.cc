@@ -449,6 +449,93 @@ void TestVirtioBlock() {
   Exit(0);
 }
 
+// A virtio-console driver in slot 0: transmit a greeting, receive a line
+// from the host, transmit it back.
+namespace con {
+constexpr uint64_t kBase = 0xd0000000;
+uint32_t R(uint64_t off) { return MmioRead<uint32_t>(kBase + off); }
+void W(uint64_t off, uint32_t v) { MmioWrite<uint32_t>(kBase + off, v); }
+struct Desc {
+  uint64_t addr;
+  uint32_t len;
+  uint16_t flags, next;
+};
+struct Queue {
+  alignas(4096) uint8_t rings[3 * 4096];
+  uint16_t avail_idx;
+  Desc* desc() { return reinterpret_cast<Desc*>(rings); }
+  volatile uint16_t* avail() { return reinterpret_cast<volatile uint16_t*>(rings + 4096); }
+  volatile uint16_t* used() { return reinterpret_cast<volatile uint16_t*>(rings + 8192); }
+};
+Queue rx, tx;
+char rx_buffer[64];
+char tx_buffer[128];
+
+void Setup(uint32_t index, Queue& q) {
+  W(0x030, index);
+  W(0x038, 8);
+  W(0x080, static_cast<uint32_t>(reinterpret_cast<uint64_t>(q.rings)));
+  W(0x090, static_cast<uint32_t>(reinterpret_cast<uint64_t>(q.rings + 4096)));
+  W(0x0a0, static_cast<uint32_t>(reinterpret_cast<uint64_t>(q.rings + 8192)));
+  W(0x044, 1);
+}
+
+void Post(uint32_t index, Queue& q, void* buffer, uint32_t len, bool writable) {
+  q.desc()[0] = {reinterpret_cast<uint64_t>(buffer), len, static_cast<uint16_t>(writable ? 2 : 0), 0};
+  q.avail()[2 + q.avail_idx % 8] = 0;
+  ++q.avail_idx;
+  asm volatile("" ::: "memory");
+  q.avail()[1] = q.avail_idx;
+  W(0x050, index);
+}
+
+bool Wait(Queue& q) {
+  for (uint64_t spins = 0; q.used()[1] != q.avail_idx; ++spins) {
+    if (spins > 2000000000) return false;
+    asm volatile("pause");
+  }
+  return true;
+}
+
+void Send(const char* text) {
+  uint32_t n = 0;
+  while (text[n]) {
+    tx_buffer[n] = text[n];
+    ++n;
+  }
+  Post(1, tx, tx_buffer, n, false);
+}
+}  // namespace con
+
+void TestVirtioConsole() {
+  using namespace con;
+  if (R(0x000) != 0x74726976 || R(0x008) != 3) Exit(10);
+  W(0x070, 0);
+  W(0x070, 3);
+  W(0x024, 1);
+  W(0x020, 1);
+  W(0x024, 0);
+  W(0x020, 0);
+  W(0x070, 0xb);
+  Setup(0, rx);
+  Setup(1, tx);
+  W(0x070, 0xf);
+  if (!(R(0x070) & 4)) Exit(11);
+  Post(0, rx, rx_buffer, sizeof rx_buffer, true);
+  Send("hello over virtio-console\n");
+  if (!Wait(tx)) Exit(12);
+  if (!Wait(rx)) Exit(13);
+  // The used element's length says how much input arrived.
+  uint32_t got = *reinterpret_cast<volatile uint32_t*>(rx.rings + 8192 + 4 + 4);
+  char line[96] = "got: ";
+  uint32_t n = 5;
+  for (uint32_t i = 0; i < got && n < sizeof line - 1; ++i) line[n++] = rx_buffer[i];
+  line[n] = 0;
+  Send(line);
+  if (!Wait(tx)) Exit(14);
+  Exit(0);
+}
+
 void TestTripleFault() {
   // An empty IDT: the breakpoint cannot be delivered, nor the double
   // fault that follows, so the CPU shuts down.
@@ -494,6 +581,7 @@ extern "C" void guest_main(uint32_t boot_kind, uint64_t boot_info) {
   if (StartsWith(test, "breakpoint")) TestBreakpoint();
   if (StartsWith(test, "cmpxchg16b")) TestCmpxchg16b();
   if (StartsWith(test, "virtio-blk")) TestVirtioBlock();
+  if (StartsWith(test, "virtio-console")) TestVirtioConsole();
   if (StartsWith(test, "hang")) {
     for (;;) asm volatile("pause");
   }

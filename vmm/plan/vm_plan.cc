@@ -98,7 +98,7 @@ class PlanReader {
 
   VmPlan Plan(const json& root) const {
     CheckKeys(root, "", {"version", "kernel", "initrd", "cmdline", "default_cmdline", "cpus", "memory_mib",
-                         "timeout_ms", "bzimage_entry", "disks", "init"});
+                         "timeout_ms", "bzimage_entry", "console", "disks", "init"});
     if (!root.contains("version")) Fail(".version", "required (this tinyrange reads version 1)");
     uint64_t version = Unsigned(root["version"], ".version", UINT32_MAX);
     if (version != VmPlan::kVersion) {
@@ -114,6 +114,7 @@ class PlanReader {
     if (root.contains("memory_mib")) plan.memory_mib = Unsigned(root["memory_mib"], ".memory_mib", UINT64_MAX);
     if (root.contains("timeout_ms")) plan.timeout_ms = Unsigned(root["timeout_ms"], ".timeout_ms", UINT64_MAX);
     if (root.contains("bzimage_entry")) plan.bzimage_entry = String(root["bzimage_entry"], ".bzimage_entry");
+    if (root.contains("console")) plan.console = String(root["console"], ".console");
     if (root.contains("disks")) {
       const json& disks = root["disks"];
       if (!disks.is_array()) Fail(".disks", "expected an array of {path, read_only, id} objects");
@@ -153,7 +154,10 @@ void ValidateVmPlan(const VmPlan& plan, const std::string& source) {
   if (plan.bzimage_entry != "auto" && plan.bzimage_entry != "linux64" && plan.bzimage_entry != "pvh") {
     fail(".bzimage_entry: must be \"auto\", \"linux64\" or \"pvh\", not \"" + plan.bzimage_entry + "\"");
   }
-  if (plan.disks.size() > 18) fail(".disks: at most 18 disks are supported");
+  if (plan.console != "serial" && plan.console != "virtio") {
+    fail(".console: must be \"serial\" or \"virtio\", not \"" + plan.console + "\"");
+  }
+  if (plan.disks.size() + (plan.console == "virtio" ? 1 : 0) > 18) fail(".disks: at most 18 virtio devices are supported");
   for (size_t i = 0; i < plan.disks.size(); ++i) {
     if (plan.disks[i].id.size() > 20) fail(".disks[" + std::to_string(i) + "].id: at most 20 bytes");
   }
@@ -216,6 +220,7 @@ std::string SerializeVmPlan(const VmPlan& plan) {
   root["memory_mib"] = plan.memory_mib;
   if (plan.timeout_ms) root["timeout_ms"] = plan.timeout_ms;
   if (plan.bzimage_entry != "auto") root["bzimage_entry"] = plan.bzimage_entry;
+  if (plan.console != "serial") root["console"] = plan.console;
   if (!plan.disks.empty()) {
     json disks = json::array();
     for (const auto& d : plan.disks) {

@@ -13,6 +13,7 @@
 //   "memory_mib": 256,                 optional: 16..1048576
 //   "timeout_ms": 0,                   optional: 0 = none
 //   "bzimage_entry": "auto",           optional: auto | linux64 | pvh (docs/vm.md)
+//   "console": "serial",               optional: serial (ttyS0) | virtio (hvc0)
 //   "disks": [{"path": "PATH", "read_only": false, "id": "NAME"}, ...],
 //                                      optional: virtio-blk disks, in slot order;
 //                                      {"parts": ["PATH", ...], "id": ...} instead of
@@ -72,6 +73,7 @@ struct VmPlan {
   uint64_t memory_mib = 256;
   uint64_t timeout_ms = 0;
   std::string bzimage_entry = "auto";
+  std::string console = "serial";
   std::vector<PlanDisk> disks;
   std::optional<PlanInit> init;
 };

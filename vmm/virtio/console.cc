@@ -1,0 +1,116 @@
+#include "vmm/virtio/console.h"
+
+#include <cstring>
+#include <vector>
+
+#include "vmm/virtio/chain_io.h"
+
+namespace tinyrange::virtio {
+
+void VirtioConsole::ReadConfig(uint64_t offset, std::span<uint8_t> data) {
+  // cols, rows, max_nr_ports, emerg_wr: only meaningful with features we
+  // do not offer; report a plain 80x25 single-port console.
+  uint8_t config[12] = {80, 0, 25, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+  for (size_t i = 0; i < data.size(); ++i) data[i] = offset + i < sizeof config ? config[offset + i] : 0;
+}
+
+void VirtioConsole::Activate(VirtioContext* context) {
+  std::lock_guard lock(mu_);
+  context_ = context;
+}
+
+void VirtioConsole::Reset() {
+  std::lock_guard lock(mu_);
+  context_ = nullptr;
+}
+
+void VirtioConsole::QueueNotify(uint16_t queue) {
+  if (queue == kTransmitQueue) {
+    Transmit();
+    return;
+  }
+  if (queue != kReceiveQueue) return;
+  // New receive buffers: deliver what is waiting.
+  std::string error;
+  VirtioContext* context;
+  bool delivered;
+  {
+    std::lock_guard lock(mu_);
+    context = context_;
+    delivered = DeliverLocked(&error);
+  }
+  if (!context) return;
+  if (!error.empty()) context->NeedsReset(error);
+  if (delivered) context->NotifyUsed(kReceiveQueue);
+}
+
+void VirtioConsole::Transmit() {
+  VirtioContext* context;
+  {
+    std::lock_guard lock(mu_);
+    context = context_;
+  }
+  if (!context) return;
+  SplitQueue& q = context->queue(kTransmitQueue);
+  std::string error;
+  bool any = false;
+  std::vector<uint8_t> bytes;
+  while (auto chain = q.Pop(&error)) {
+    ChainIo io(*memory_, *chain);
+    bytes.resize(chain->readable_bytes);
+    if (io.ReadReadable(0, bytes)) output_->Write(bytes);
+    q.Push(chain->head, 0);
+    any = true;
+  }
+  if (!error.empty()) context->NeedsReset(error);
+  if (any) context->NotifyUsed(kTransmitQueue);
+}
+
+bool VirtioConsole::DeliverLocked(std::string* error) {
+  if (!context_ || input_.empty()) return false;
+  SplitQueue& q = context_->queue(kReceiveQueue);
+  bool delivered = false;
+  while (!input_.empty()) {
+    auto chain = q.Pop(error);
+    if (!chain) break;
+    ChainIo io(*memory_, *chain);
+    size_t n = std::min<size_t>(input_.size(), chain->writable_bytes);
+    std::vector<uint8_t> bytes(input_.begin(), input_.begin() + static_cast<long>(n));
+    if (!io.WriteWritable(0, bytes)) n = 0;
+    input_.erase(input_.begin(), input_.begin() + static_cast<long>(n));
+    q.Push(chain->head, static_cast<uint32_t>(n));
+    delivered = true;
+  }
+  if (input_.size() < kInputHighWater / 2) drained_.notify_all();
+  return delivered;
+}
+
+bool VirtioConsole::EnqueueInput(std::span<const uint8_t> bytes) {
+  std::unique_lock lock(mu_);
+  size_t next = 0;
+  do {
+    if (shutdown_) return false;
+    while (next < bytes.size() && input_.size() < kInputHighWater) input_.push_back(bytes[next++]);
+    std::string error;
+    bool delivered = DeliverLocked(&error);
+    VirtioContext* context = context_;
+    // Notify outside our lock: the transport takes its own, and holds it
+    // when it calls QueueNotify, which takes ours.
+    lock.unlock();
+    if (context && !error.empty()) context->NeedsReset(error);
+    if (context && delivered) context->NotifyUsed(kReceiveQueue);
+    lock.lock();
+    if (next < bytes.size()) {
+      drained_.wait(lock, [&] { return shutdown_ || input_.size() < kInputHighWater; });
+    }
+  } while (next < bytes.size());
+  return !shutdown_;
+}
+
+void VirtioConsole::Shutdown() {
+  std::lock_guard lock(mu_);
+  shutdown_ = true;
+  drained_.notify_all();
+}
+
+}  // namespace tinyrange::virtio

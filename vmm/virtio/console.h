@@ -1,0 +1,57 @@
+// virtio-console (virtio 1.x, 5.3), single port: the guest's hvc0.
+//
+// The transmit queue's bytes go to a ByteSink (stdout) in order. Host input
+// is queued and handed to the guest as it posts receive buffers; like the
+// serial port, EnqueueInput blocks while the guest has not taken what was
+// queued before, so a host pipe is read at the guest's pace and no byte is
+// dropped.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+#include "vmm/devices/byte_sink.h"
+#include "vmm/guest_memory.h"
+#include "vmm/virtio/virtio_device.h"
+
+namespace tinyrange::virtio {
+
+class VirtioConsole : public VirtioDevice {
+ public:
+  static constexpr uint16_t kReceiveQueue = 0;
+  static constexpr uint16_t kTransmitQueue = 1;
+  static constexpr size_t kInputHighWater = 4096;
+
+  VirtioConsole(const GuestMemory* memory, ByteSink* output) : memory_(memory), output_(output) {}
+
+  uint32_t device_id() const override { return kDeviceIdConsole; }
+  uint64_t device_features() const override { return 0; }
+  uint16_t queue_count() const override { return 2; }
+  uint16_t queue_max_size() const override { return 256; }
+  void ReadConfig(uint64_t offset, std::span<uint8_t> data) override;
+  void WriteConfig(uint64_t, std::span<const uint8_t>) override {}
+  void Activate(VirtioContext* context) override;
+  void QueueNotify(uint16_t queue) override;
+  void Reset() override;
+
+  // Queues host input; blocks at the high-water mark; false after Shutdown.
+  bool EnqueueInput(std::span<const uint8_t> bytes);
+  void Shutdown();
+
+ private:
+  void Transmit();
+  // Moves pending input into posted receive buffers; call with mu_ held.
+  // Returns whether anything was delivered.
+  bool DeliverLocked(std::string* error);
+
+  const GuestMemory* memory_;
+  ByteSink* output_;
+  std::mutex mu_;
+  std::condition_variable drained_;
+  std::deque<uint8_t> input_;
+  bool shutdown_ = false;
+  VirtioContext* context_ = nullptr;
+};
+
+}  // namespace tinyrange::virtio
