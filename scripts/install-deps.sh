@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libssl-dev libzstd-dev liblzma-dev zlib1g-dev liblz4-dev libslirp-dev linux-libc-dev
   # ACPI table tests disassemble with iasl
   acpica-tools
+  # fuzzing: clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # the minimal guest kernel (scripts/build-kernel.sh)
   linux-source-6.1 flex bison bc libelf-dev xz-utils zstd
   # a static busybox for the guest in the main job and the slow tests
