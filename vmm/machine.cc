@@ -29,6 +29,7 @@
 #include "vmm/guest_memory.h"
 #include "vmm/kvm.h"
 #include "vmm/virtio/console.h"
+#include "vmm/virtio/notify_thread.h"
 #include "vmm/virtio/virtio_mmio.h"
 #include "vmm/vmm_error.h"
 
@@ -153,6 +154,7 @@ struct Machine::Impl {
   std::vector<acpi::VirtioMmioSlot> virtio_slots;
   std::shared_ptr<Serial8250> serial;
   virtio::VirtioConsole* virtio_console = nullptr;  // owned by its transport
+  virtio::NotifyThread notify_thread;
   std::shared_ptr<ControlDevice> control;
   std::vector<std::unique_ptr<KvmVcpu>> vcpus;
   std::unique_ptr<x86::EmulationFallback> fallback;
@@ -251,9 +253,10 @@ void Machine::Impl::AddVirtioDevice(std::unique_ptr<virtio::VirtioDevice> device
   uint64_t base = x86::kVirtioMmioBase + slot * x86::kVirtioMmioSlotSize;
   uint32_t gsi = acpi::VirtioSlotGsi(slot);
   virtio_irqs.push_back(std::make_unique<KvmIrqLine>(vm.get(), gsi));
-  mmio_bus.Register(base, x86::kVirtioMmioSlotSize,
-                    std::make_shared<virtio::VirtioMmioTransport>(std::move(device), &memory,
-                                                                  virtio_irqs.back().get()));
+  auto transport =
+      std::make_shared<virtio::VirtioMmioTransport>(std::move(device), &memory, virtio_irqs.back().get());
+  mmio_bus.Register(base, x86::kVirtioMmioSlotSize, transport);
+  notify_thread.Bind(vm->fd(), base, transport);
   virtio_slots.push_back({base, static_cast<uint32_t>(x86::kVirtioMmioSlotSize), gsi});
 }
 
@@ -414,6 +417,7 @@ MachineResult Machine::Run() {
   m.ran = true;
   InstallKickHandler();
   m.stop.SetOnStop([&m] { m.KickVcpus(); });
+  m.notify_thread.Start();
   auto started = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   {
@@ -440,6 +444,7 @@ MachineResult Machine::Run() {
   StopEvent event = m.stop.Wait();
   m.serial->Shutdown();
   if (m.virtio_console) m.virtio_console->Shutdown();
+  m.notify_thread.Stop();
   for (auto& t : threads) t.join();
   {
     std::lock_guard lock(m.threads_mu);

@@ -151,10 +151,7 @@ void VirtioMmioTransport::WriteRegister(uint64_t offset, uint32_t value) {
       }
       break;
     case kQueueNotify:
-      if ((status_ & kStatusDriverOk) && !(status_ & kStatusNeedsReset) && value < queues_.size() &&
-          queue_registers_[value].ready) {
-        device_->QueueNotify(static_cast<uint16_t>(value));
-      }
+      NotifyLocked(value);
       break;
     case kInterruptAck:
       interrupt_status_ &= ~value;
@@ -164,6 +161,18 @@ void VirtioMmioTransport::WriteRegister(uint64_t offset, uint32_t value) {
     case kShmSel: break;
     default: break;  // read-only or unknown: ignored
   }
+}
+
+void VirtioMmioTransport::NotifyLocked(uint32_t queue_index) {
+  if ((status_ & kStatusDriverOk) && !(status_ & kStatusNeedsReset) && queue_index < queues_.size() &&
+      queue_registers_[queue_index].ready) {
+    device_->QueueNotify(static_cast<uint16_t>(queue_index));
+  }
+}
+
+void VirtioMmioTransport::Notify(uint32_t queue_index) {
+  std::lock_guard lock(mu_);
+  NotifyLocked(queue_index);
 }
 
 void VirtioMmioTransport::SetStatus(uint32_t value) {

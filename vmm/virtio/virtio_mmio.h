@@ -24,6 +24,7 @@ namespace tinyrange::virtio {
 inline constexpr uint32_t kMmioMagic = 0x74726976;  // "virt"
 inline constexpr uint32_t kMmioVersion = 2;
 inline constexpr uint32_t kMmioVendorId = 0x474e5254;  // "TRNG"
+inline constexpr uint64_t kMmioQueueNotifyOffset = 0x050;
 
 // Device status bits.
 inline constexpr uint32_t kStatusAcknowledge = 1;
@@ -44,6 +45,11 @@ class VirtioMmioTransport : public BusDevice, private VirtioContext {
   void Read(uint64_t offset, std::span<uint8_t> data) override;
   void Write(uint64_t offset, std::span<const uint8_t> data) override;
 
+  // What a write of `queue_index` to QueueNotify does; called by the I/O
+  // thread when the guest's notification arrived through an ioeventfd.
+  void Notify(uint32_t queue_index);
+  uint16_t queue_count() const { return static_cast<uint16_t>(queues_.size()); }
+
   uint32_t status() const;
   // Why the device last asked for a reset ("" if it did not).
   std::string needs_reset_reason() const;
@@ -58,6 +64,7 @@ class VirtioMmioTransport : public BusDevice, private VirtioContext {
   uint32_t ReadRegister(uint64_t offset);
   void WriteRegister(uint64_t offset, uint32_t value);
   void SetStatus(uint32_t value);
+  void NotifyLocked(uint32_t queue_index);
   void ResetLocked();
   void UpdateInterruptLocked();
   uint64_t offered_features() const;
