@@ -85,6 +85,7 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
       ("bzimage-entry", "bzImage entry: auto (PVH after host decompression when possible), linux64, pvh",
        cxxopts::value<std::string>())
       ("console", "console device: serial (ttyS0) or virtio (hvc0, faster)", cxxopts::value<std::string>())
+      ("virtio-cmdline", "also announce virtio devices with virtio_mmio.device= (for kernels without ACPI)")
       ("disk", "virtio-blk disk: PATH[,ro][,id=NAME]; repeat for more", cxxopts::value<std::vector<std::string>>())
       ("init", "guest-init binary (default: the one installed with tr)", cxxopts::value<std::string>())
       ("file", "add a host file to the guest: HOST:GUEST (with a command)", cxxopts::value<std::vector<std::string>>())
@@ -132,6 +133,7 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
     }
   }
   if (args.count("console")) plan.console = args["console"].as<std::string>();
+  if (args.count("virtio-cmdline")) plan.virtio_on_cmdline = true;
   if (args.count("bzimage-entry")) plan.bzimage_entry = args["bzimage-entry"].as<std::string>();
   if (args.count("cpus")) plan.cpus = args["cpus"].as<uint32_t>();
   if (args.count("memory")) plan.memory_mib = args["memory"].as<uint64_t>();
@@ -314,6 +316,7 @@ int VmCommand(int argc, char** argv) {
     config.timeout = std::chrono::milliseconds(plan.timeout_ms);
     config.epoch = ProcessStart();
     config.console = plan.console == "virtio" ? ConsoleDevice::kVirtio : ConsoleDevice::kSerial;
+    config.virtio_on_cmdline = plan.virtio_on_cmdline;
     for (const auto& d : plan.disks) {
       virtio::BlockOptions disk{d.path, d.read_only, d.id, {}};
       for (const auto& part : d.parts) disk.archive_parts.push_back({part, {}});

@@ -161,6 +161,18 @@ TEST_P(VmBootTest, VirtioBlockReadWriteFlush) {
   std::remove(path.c_str());
 }
 
+TEST_P(VmBootTest, VirtioDevicesOnTheCommandLineWhenAsked) {
+  std::string path = ::testing::TempDir() + "/vm_cmdline_disk_" + std::to_string(getpid()) + ".img";
+  std::ofstream(path, std::ios::binary) << std::string(4096, '\0');
+  ProcessResult r = Boot("test=cmdline", {"--console", "virtio", "--disk", path, "--virtio-cmdline"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6"), std::string::npos)
+      << r.out;
+  r = Boot("test=cmdline", {"--disk", path});
+  EXPECT_EQ(r.out.find("virtio_mmio.device="), std::string::npos) << r.out;
+  std::remove(path.c_str());
+}
+
 // The console on virtio-console: output and input through virtqueues.
 TEST_P(VmBootTest, VirtioConsoleCarriesOutputAndInput) {
   ProcessResult r = Boot("test=virtio-console", {"--console", "virtio"}, "ping\n");

@@ -400,6 +400,14 @@ Machine::Machine(MachineConfig config) : impl_(std::make_unique<Impl>(std::move(
   boot.kernel_path = KernelToBoot(m.config);
   boot.initrd = m.config.initrd;
   boot.cmdline = m.config.cmdline;
+  if (m.config.virtio_on_cmdline) {
+    for (const auto& slot : m.virtio_slots) {
+      char arg[96];
+      std::snprintf(arg, sizeof arg, " virtio_mmio.device=%uK@0x%llx:%u", slot.size / 1024,
+                    static_cast<unsigned long long>(slot.base), slot.gsi);
+      boot.cmdline += arg;
+    }
+  }
   boot.rsdp_address = m.WriteAcpiTables();
   x86::BootEntry entry = x86::LoadBoot(m.memory, boot);
   m.CreateDevices();

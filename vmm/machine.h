@@ -56,6 +56,10 @@ struct MachineConfig {
   // The serial port exists either way; with kVirtio, console input goes to
   // the virtio-console and both devices' output reaches console_output.
   ConsoleDevice console = ConsoleDevice::kSerial;
+  // Also announce the virtio devices on the kernel command line
+  // (virtio_mmio.device=4K@BASE:GSI), for kernels booted without ACPI;
+  // kernels with ACPI find them in the DSDT and would see them twice.
+  bool virtio_on_cmdline = false;
   // Boot markers are timed from here; the CLI passes its process start so
   // that benchmarks see the whole VMM overhead. Default: Machine creation.
   std::optional<std::chrono::steady_clock::time_point> epoch;

@@ -559,6 +559,12 @@ extern "C" void guest_main(uint32_t boot_kind, uint64_t boot_info) {
   for (const char* p = test; p && *p && *p != ' '; ++p) PutChar(*p);
   PutChar('\n');
   if (!test) Exit(200);
+  if (StartsWith(test, "cmdline")) {
+    Print("cmdline=");
+    Print(b.cmdline);
+    PutChar('\n');
+    Exit(0);
+  }
   if (StartsWith(test, "hello")) {
     Print("hello from the test guest\n");
     Exit(0);

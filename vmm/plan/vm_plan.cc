@@ -98,7 +98,7 @@ class PlanReader {
 
   VmPlan Plan(const json& root) const {
     CheckKeys(root, "", {"version", "kernel", "initrd", "cmdline", "default_cmdline", "cpus", "memory_mib",
-                         "timeout_ms", "bzimage_entry", "console", "disks", "init"});
+                         "timeout_ms", "bzimage_entry", "console", "virtio_on_cmdline", "disks", "init"});
     if (!root.contains("version")) Fail(".version", "required (this tinyrange reads version 1)");
     uint64_t version = Unsigned(root["version"], ".version", UINT32_MAX);
     if (version != VmPlan::kVersion) {
@@ -115,6 +115,9 @@ class PlanReader {
     if (root.contains("timeout_ms")) plan.timeout_ms = Unsigned(root["timeout_ms"], ".timeout_ms", UINT64_MAX);
     if (root.contains("bzimage_entry")) plan.bzimage_entry = String(root["bzimage_entry"], ".bzimage_entry");
     if (root.contains("console")) plan.console = String(root["console"], ".console");
+    if (root.contains("virtio_on_cmdline")) {
+      plan.virtio_on_cmdline = Bool(root["virtio_on_cmdline"], ".virtio_on_cmdline");
+    }
     if (root.contains("disks")) {
       const json& disks = root["disks"];
       if (!disks.is_array()) Fail(".disks", "expected an array of {path, read_only, id} objects");
@@ -221,6 +224,7 @@ std::string SerializeVmPlan(const VmPlan& plan) {
   if (plan.timeout_ms) root["timeout_ms"] = plan.timeout_ms;
   if (plan.bzimage_entry != "auto") root["bzimage_entry"] = plan.bzimage_entry;
   if (plan.console != "serial") root["console"] = plan.console;
+  if (plan.virtio_on_cmdline) root["virtio_on_cmdline"] = true;
   if (!plan.disks.empty()) {
     json disks = json::array();
     for (const auto& d : plan.disks) {

@@ -14,6 +14,7 @@
 //   "timeout_ms": 0,                   optional: 0 = none
 //   "bzimage_entry": "auto",           optional: auto | linux64 | pvh (docs/vm.md)
 //   "console": "serial",               optional: serial (ttyS0) | virtio (hvc0)
+//   "virtio_on_cmdline": false,        optional: also virtio_mmio.device= arguments
 //   "disks": [{"path": "PATH", "read_only": false, "id": "NAME"}, ...],
 //                                      optional: virtio-blk disks, in slot order;
 //                                      {"parts": ["PATH", ...], "id": ...} instead of
@@ -74,6 +75,7 @@ struct VmPlan {
   uint64_t timeout_ms = 0;
   std::string bzimage_entry = "auto";
   std::string console = "serial";
+  bool virtio_on_cmdline = false;
   std::vector<PlanDisk> disks;
   std::optional<PlanInit> init;
 };
