@@ -9,8 +9,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -123,16 +121,10 @@ std::string KernelToBoot(const MachineConfig& config) {
   if (x86::DetectKernelFormat(head) != x86::KernelFormat::kBzImage) return config.kernel_path;
   std::string cache = config.vmlinux_cache_dir.empty() ? x86::DefaultVmlinuxCacheDir() : config.vmlinux_cache_dir;
   std::string vmlinux = x86::CachedVmlinuxFor(config.kernel_path, cache);
-  bool usable = false;
-  if (!vmlinux.empty()) {
-    std::ifstream in(vmlinux, std::ios::binary);
-    std::vector<uint8_t> elf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    usable = x86::ElfHasPvhEntry(elf, vmlinux);
-  }
-  if (usable) return vmlinux;
+  if (!vmlinux.empty()) return vmlinux;
   if (config.bzimage_entry == BzImageEntry::kPvh) {
     throw VmmError("kernel " + config.kernel_path +
-                   ": cannot be entered through PVH (its payload is not a gzip/xz/zstd vmlinux with a PVH note)");
+                   ": cannot be entered through PVH (its payload is not a gzip/xz/zstd/lz4 vmlinux with a PVH note)");
   }
   return config.kernel_path;
 }

@@ -12,6 +12,7 @@
 #include "vmm/arch/x86_64/e820.h"
 #include "vmm/arch/x86_64/kernel_loader.h"
 #include "vmm/arch/x86_64/layout.h"
+#include "vmm/read_file.h"
 #include "vmm/scoped_fd.h"
 #include "vmm/vmm_error.h"
 
@@ -21,24 +22,6 @@ namespace {
 
 constexpr uint64_t kInitrdPartAlignment = 4;
 constexpr uint64_t kPageSize = 4096;
-
-std::vector<uint8_t> ReadWholeFile(const std::string& path, const char* what) {
-  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) ThrowErrno(std::string("cannot open ") + what + " " + path);
-  struct stat st;
-  if (fstat(fd.get(), &st) < 0) ThrowErrno(std::string("cannot stat ") + what + " " + path);
-  if (!S_ISREG(st.st_mode)) throw VmmError(std::string(what) + " " + path + " is not a regular file");
-  std::vector<uint8_t> data(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = read(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) ThrowErrno(std::string("cannot read ") + what + " " + path);
-    if (n == 0) throw VmmError(std::string(what) + " " + path + " shrank while being read");
-    done += static_cast<size_t>(n);
-  }
-  return data;
-}
 
 uint64_t PartSize(const InitrdPart& part) {
   if (part.path.empty()) return part.bytes.size();

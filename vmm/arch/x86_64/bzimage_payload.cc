@@ -15,9 +15,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "vmm/arch/x86_64/kernel_loader.h"
+#include "vmm/read_file.h"
 #include "vmm/vmm_error.h"
 
 namespace tinyrange::x86 {
@@ -167,14 +167,6 @@ std::string Sha256Hex(std::span<const uint8_t> data) {
   return hex;
 }
 
-std::vector<uint8_t> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw VmmError("cannot read kernel " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  return {s.begin(), s.end()};
-}
 
 }  // namespace
 
@@ -236,13 +228,15 @@ std::string DefaultVmlinuxCacheDir() {
 }
 
 std::string CachedVmlinuxFor(const std::string& bzimage_path, const std::string& cache_dir) {
-  std::vector<uint8_t> image = ReadFile(bzimage_path);
+  std::vector<uint8_t> image = ReadWholeFile(bzimage_path, "kernel");
   std::string path = cache_dir + "/" + Sha256Hex(image) + ".elf";
   if (access(path.c_str(), R_OK) == 0) return path;
   BzImagePayload payload = FindBzImagePayload(image, bzimage_path);
   if (payload.compression == PayloadCompression::kUnsupported) return "";
   std::vector<uint8_t> vmlinux = DecompressPayload(payload, bzimage_path);
-  if (DetectKernelFormat(vmlinux) != KernelFormat::kElf) return "";
+  // Only a vmlinux that can be entered through PVH is worth caching; a
+  // cache entry therefore always has the note, and callers need not look.
+  if (!ElfHasPvhEntry(vmlinux, bzimage_path + " (decompressed)")) return "";
   std::error_code ec;
   std::filesystem::create_directories(cache_dir, ec);
   if (ec) throw VmmError("cannot create the kernel cache " + cache_dir + ": " + ec.message());

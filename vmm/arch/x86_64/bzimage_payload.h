@@ -28,8 +28,10 @@ std::vector<uint8_t> DecompressPayload(const BzImagePayload& payload, const std:
 
 // Returns the path of the decompressed vmlinux for `bzimage_path`, from
 // `cache_dir` (named by the SHA-256 of the bzImage) or made and stored
-// there atomically. Returns "" if the payload's compression is one we do
-// not decode (bzip2, lzma, lzo), so the caller can fall back to the 64-bit entry.
+// there atomically; only vmlinux files with a PVH entry note are cached.
+// Returns "" if the payload's compression is one we do not decode (bzip2,
+// lzma, lzo) or the vmlinux has no PVH note, so the caller can fall back to
+// the 64-bit entry.
 std::string CachedVmlinuxFor(const std::string& bzimage_path, const std::string& cache_dir);
 
 // $XDG_CACHE_HOME/tinyrange/vmlinux, or ~/.cache/tinyrange/vmlinux.

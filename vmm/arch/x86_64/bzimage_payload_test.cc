@@ -131,5 +131,19 @@ TEST(BzImagePayloadTest, CachesTheDecompressedVmlinux) {
   std::filesystem::remove(kernel);
 }
 
+TEST(BzImagePayloadTest, VmlinuxWithoutPvhNoteIsNotCached) {
+  std::string dir = ::testing::TempDir() + "/bzimage_nopvh_" + std::to_string(getpid());
+  std::string kernel = dir + "-bzImage";
+  testing::ElfOptions options;
+  options.pvh_note = false;
+  auto elf = testing::MakeElf(options);
+  auto image = WithPayload(Gzip(elf), static_cast<uint32_t>(elf.size()));
+  std::ofstream(kernel, std::ios::binary).write(reinterpret_cast<const char*>(image.data()),
+                                                static_cast<std::streamsize>(image.size()));
+  EXPECT_EQ(CachedVmlinuxFor(kernel, dir), "");
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  std::filesystem::remove(kernel);
+}
+
 }  // namespace
 }  // namespace tinyrange::x86
