@@ -16,7 +16,7 @@ constexpr uint8_t kSleepTypeMask = 0x7;
 
 void AcpiPower::Read(uint64_t, std::span<uint8_t> data) {
   // Sleep status reads as "not woken"; the other registers read as zero.
-  for (auto& b : data) b = 0;
+  StoreLittleEndian(data, 0);
 }
 
 void AcpiPower::Write(uint64_t offset, std::span<const uint8_t> data) {

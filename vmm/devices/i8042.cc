@@ -43,8 +43,7 @@ void I8042::Read(uint64_t offset, std::span<uint8_t> data) {
   } else {
     value = 0xff;
   }
-  for (auto& b : data) b = 0;
-  if (!data.empty()) data[0] = value;
+  StoreLittleEndian(data, value);
 }
 
 void I8042::Write(uint64_t offset, std::span<const uint8_t> data) {

@@ -34,9 +34,7 @@ constexpr uint8_t kMsrConnected = 0xb0;
 void Serial8250::Read(uint64_t offset, std::span<uint8_t> data) {
   // The UART has byte registers; wider accesses read the first one and pad.
   std::lock_guard lock(mu_);
-  uint8_t v = offset < kRegisterCount ? ReadRegister(offset) : 0xff;
-  for (auto& b : data) b = 0;
-  if (!data.empty()) data[0] = v;
+  StoreLittleEndian(data, offset < kRegisterCount ? ReadRegister(offset) : 0xff);
 }
 
 void Serial8250::Write(uint64_t offset, std::span<const uint8_t> data) {
