@@ -70,7 +70,7 @@ void VirtioBlock::ReadConfig(uint64_t offset, std::span<uint8_t> data) {
   Put<uint32_t>(config, kConfigDiscardAlignment, 1);
   Put<uint32_t>(config, kConfigMaxWriteZeroesSectors, kMaxDiscardSectors);
   Put<uint32_t>(config, kConfigMaxWriteZeroesSeg, 1);
-  for (size_t i = 0; i < data.size(); ++i) data[i] = offset + i < kConfigSize ? config[offset + i] : 0;
+  ReadConfigBytes(config, offset, data);
 }
 
 void VirtioBlock::QueueNotify(uint16_t queue) {

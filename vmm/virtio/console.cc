@@ -11,7 +11,7 @@ void VirtioConsole::ReadConfig(uint64_t offset, std::span<uint8_t> data) {
   // cols, rows, max_nr_ports, emerg_wr: only meaningful with features we
   // do not offer; report a plain 80x25 single-port console.
   uint8_t config[12] = {80, 0, 25, 0, 1, 0, 0, 0, 0, 0, 0, 0};
-  for (size_t i = 0; i < data.size(); ++i) data[i] = offset + i < sizeof config ? config[offset + i] : 0;
+  ReadConfigBytes(config, offset, data);
 }
 
 void VirtioConsole::Activate(VirtioContext* context) {

@@ -21,6 +21,12 @@ inline constexpr uint32_t kDeviceIdBlock = 2;
 inline constexpr uint32_t kDeviceIdConsole = 3;
 inline constexpr uint32_t kDeviceIdFs = 26;
 
+// Copies config-space bytes [offset, offset + out.size()) of a device whose
+// config structure is `config`; bytes past its end read as zero.
+inline void ReadConfigBytes(std::span<const uint8_t> config, uint64_t offset, std::span<uint8_t> out) {
+  for (size_t i = 0; i < out.size(); ++i) out[i] = offset + i < config.size() ? config[offset + i] : 0;
+}
+
 // The transport's services to a running device.
 class VirtioContext {
  public:
