@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -110,11 +111,12 @@ uint64_t ResidentBytesOutside(const GuestMemory& memory) {
 // The kernel file to load: the configured one, or for a bzImage entered
 // through PVH, its decompressed vmlinux from the cache.
 std::string KernelToBoot(const MachineConfig& config) {
+  if (access(config.kernel_path.c_str(), R_OK) != 0) ThrowErrno("cannot open kernel " + config.kernel_path);
   if (config.bzimage_entry == BzImageEntry::kLinux64) return config.kernel_path;
   std::vector<uint8_t> head(0x1000);
   {
     FILE* f = std::fopen(config.kernel_path.c_str(), "rb");
-    if (!f) return config.kernel_path;  // LoadBoot reports the error
+    if (!f) ThrowErrno("cannot open kernel " + config.kernel_path);
     head.resize(std::fread(head.data(), 1, head.size(), f));
     std::fclose(f);
   }
@@ -384,12 +386,14 @@ Machine::Machine(MachineConfig config) : impl_(std::make_unique<Impl>(std::move(
     throw VmmError("--cpus must be between 1 and " + std::to_string(kMaxCpus));
   }
   if (!m.config.console_output) throw VmmError("MachineConfig.console_output is required");
+  // The kernel is looked at before KVM is opened: a wrong path is reported
+  // as that, even on a machine without KVM.
+  x86::BootSpec boot;
+  boot.kernel_path = KernelToBoot(m.config);
   m.CreateVm();
   m.CreateMemory();
   m.CreateInterruptControllers();
   m.CreateVirtioDevices();
-  x86::BootSpec boot;
-  boot.kernel_path = KernelToBoot(m.config);
   boot.initrd = m.config.initrd;
   boot.cmdline = m.config.cmdline;
   if (m.config.virtio_on_cmdline) {

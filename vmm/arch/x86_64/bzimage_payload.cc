@@ -5,12 +5,14 @@
 #include <lzma.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include <asm/bootparam.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -227,25 +229,16 @@ std::string DefaultVmlinuxCacheDir() {
   return base + "/tinyrange/vmlinux";
 }
 
-std::string CachedVmlinuxFor(const std::string& bzimage_path, const std::string& cache_dir) {
-  std::vector<uint8_t> image = ReadWholeFile(bzimage_path, "kernel");
-  std::string path = cache_dir + "/" + Sha256Hex(image) + ".elf";
-  if (access(path.c_str(), R_OK) == 0) return path;
-  BzImagePayload payload = FindBzImagePayload(image, bzimage_path);
-  if (payload.compression == PayloadCompression::kUnsupported) return "";
-  std::vector<uint8_t> vmlinux = DecompressPayload(payload, bzimage_path);
-  // Only a vmlinux that can be entered through PVH is worth caching; a
-  // cache entry therefore always has the note, and callers need not look.
-  if (!ElfHasPvhEntry(vmlinux, bzimage_path + " (decompressed)")) return "";
-  std::error_code ec;
-  std::filesystem::create_directories(cache_dir, ec);
-  if (ec) throw VmmError("cannot create the kernel cache " + cache_dir + ": " + ec.message());
-  // Write under a unique temporary name, then rename: readers never see a
-  // partial file, and concurrent writers each produce the same bytes.
+namespace {
+
+// Writes `bytes` under a unique temporary name, then renames it to `path`:
+// readers never see a partial file, and concurrent writers of the same
+// content leave the same bytes.
+void WriteFileAtomically(const std::string& path, std::span<const uint8_t> bytes) {
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   {
     std::ofstream out(tmp, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(vmlinux.data()), static_cast<std::streamsize>(vmlinux.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     if (!out.flush()) {
       std::remove(tmp.c_str());
       throw VmmError("cannot write " + tmp);
@@ -255,6 +248,78 @@ std::string CachedVmlinuxFor(const std::string& bzimage_path, const std::string&
     std::remove(tmp.c_str());
     ThrowErrno("cannot move " + tmp + " into place");
   }
+}
+
+// Names the bzImage's current contents without reading them: device, inode,
+// size, mtime and ctime. Every write to a file moves its ctime, which no
+// user can set back, so an equal key means the contents are those hashed
+// when the key was recorded.
+std::string StatKey(const struct stat& st) {
+  char key[160];
+  std::snprintf(key, sizeof key, "stat-%llx-%llx-%llx-%lld.%09ld-%lld.%09ld", static_cast<unsigned long long>(st.st_dev),
+                static_cast<unsigned long long>(st.st_ino), static_cast<unsigned long long>(st.st_size),
+                static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec, static_cast<long long>(st.st_ctim.tv_sec),
+                st.st_ctim.tv_nsec);
+  return key;
+}
+
+// The cached vmlinux a stat key was recorded for, or "" if there is none.
+std::string LookUpByStat(const std::string& stat_path, const std::string& cache_dir) {
+  std::ifstream in(stat_path);
+  std::string hash;
+  if (!(in >> hash) || hash.size() != 64 || hash.find_first_not_of("0123456789abcdef") != std::string::npos) return "";
+  std::string path = cache_dir + "/" + hash + ".elf";
+  return access(path.c_str(), R_OK) == 0 ? path : "";
+}
+
+// File times advance in coarse ticks (a jiffy, up to 10 ms), so a file
+// rewritten within one tick of the read keeps its key. A file changed that
+// recently is not recorded; it is hashed again next time instead.
+bool ChangedTooRecently(const struct stat& st) {
+  timespec now {};
+  clock_gettime(CLOCK_REALTIME, &now);
+  int64_t age_ns = (static_cast<int64_t>(now.tv_sec) - st.st_ctim.tv_sec) * 1000000000LL + (now.tv_nsec - st.st_ctim.tv_nsec);
+  return age_ns < 100 * 1000000LL;
+}
+
+}  // namespace
+
+std::string CachedVmlinuxFor(const std::string& bzimage_path, const std::string& cache_dir) {
+  // Fast path: a bzImage seen before in this exact state is not read again
+  // (Debian's is 8 MB; hashing it cost more than the rest of the set-up).
+  struct stat st {};
+  std::string stat_path;
+  if (stat(bzimage_path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+    stat_path = cache_dir + "/" + StatKey(st);
+    std::string hit = LookUpByStat(stat_path, cache_dir);
+    if (!hit.empty()) return hit;
+  }
+  std::vector<uint8_t> image = ReadWholeFile(bzimage_path, "kernel");
+  std::string hash = Sha256Hex(image);
+  std::string path = cache_dir + "/" + hash + ".elf";
+  auto remember = [&] {
+    // Only if the file did not change while it was read.
+    struct stat after {};
+    if (stat_path.empty() || stat(bzimage_path.c_str(), &after) != 0 || StatKey(after) != StatKey(st)) return;
+    if (ChangedTooRecently(after)) return;
+    std::string line = hash + "\n";
+    WriteFileAtomically(stat_path, std::span(reinterpret_cast<const uint8_t*>(line.data()), line.size()));
+  };
+  if (access(path.c_str(), R_OK) == 0) {
+    remember();
+    return path;
+  }
+  BzImagePayload payload = FindBzImagePayload(image, bzimage_path);
+  if (payload.compression == PayloadCompression::kUnsupported) return "";
+  std::vector<uint8_t> vmlinux = DecompressPayload(payload, bzimage_path);
+  // Only a vmlinux that can be entered through PVH is worth caching; a
+  // cache entry therefore always has the note, and callers need not look.
+  if (!ElfHasPvhEntry(vmlinux, bzimage_path + " (decompressed)")) return "";
+  std::error_code ec;
+  std::filesystem::create_directories(cache_dir, ec);
+  if (ec) throw VmmError("cannot create the kernel cache " + cache_dir + ": " + ec.message());
+  WriteFileAtomically(path, vmlinux);
+  remember();
   return path;
 }
 

@@ -29,6 +29,8 @@ std::vector<uint8_t> DecompressPayload(const BzImagePayload& payload, const std:
 // Returns the path of the decompressed vmlinux for `bzimage_path`, from
 // `cache_dir` (named by the SHA-256 of the bzImage) or made and stored
 // there atomically; only vmlinux files with a PVH entry note are cached.
+// A small stat-keyed record (device, inode, size, mtime, ctime -> hash)
+// lets later boots of an unchanged bzImage skip reading and hashing it.
 // Returns "" if the payload's compression is one we do not decode (bzip2,
 // lzma, lzo) or the vmlinux has no PVH note, so the caller can fall back to
 // the 64-bit entry.

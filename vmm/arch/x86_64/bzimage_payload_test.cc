@@ -9,6 +9,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "vmm/arch/x86_64/kernel_loader.h"
 #include "vmm/arch/x86_64/test_images.h"
@@ -116,6 +118,9 @@ TEST(BzImagePayloadTest, CachesTheDecompressedVmlinux) {
   auto image = WithPayload(Zstd(elf), static_cast<uint32_t>(elf.size()));
   std::ofstream(kernel, std::ios::binary).write(reinterpret_cast<const char*>(image.data()),
                                                 static_cast<std::streamsize>(image.size()));
+  // A bzImage changed in the last 100 ms is not given a stat record (file
+  // times are coarse); wait that out so the second call can use one.
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
   std::string first = CachedVmlinuxFor(kernel, dir);
   ASSERT_FALSE(first.empty());
   std::ifstream in(first, std::ios::binary);
@@ -123,10 +128,41 @@ TEST(BzImagePayloadTest, CachesTheDecompressedVmlinux) {
   EXPECT_EQ(cached, elf);
   EXPECT_TRUE(ElfHasPvhEntry(cached, first));
   EXPECT_EQ(CachedVmlinuxFor(kernel, dir), first);  // second call hits the cache
-  // Only the final file is left: no temporaries.
+  // Only the final files are left, the vmlinux and its stat record: no
+  // temporaries.
   size_t files = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++files;
-  EXPECT_EQ(files, 1u);
+  EXPECT_EQ(files, 2u);
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove(kernel);
+}
+
+TEST(BzImagePayloadTest, RewrittenBzImageIsDecompressedAgain) {
+  std::string dir = ::testing::TempDir() + "/bzimage_rewrite_" + std::to_string(getpid());
+  std::string kernel = dir + "-bzImage";
+  auto write = [&](const std::vector<uint8_t>& elf) {
+    auto image = WithPayload(Zstd(elf), static_cast<uint32_t>(elf.size()));
+    std::ofstream(kernel, std::ios::binary | std::ios::trunc)
+        .write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.size()));
+  };
+  testing::ElfOptions first_options;
+  auto first_elf = testing::MakeElf(first_options);
+  write(first_elf);
+  std::string first = CachedVmlinuxFor(kernel, dir);
+  ASSERT_FALSE(first.empty());
+  // Same size, different bytes, written in place: the stat record of the
+  // old contents must not be used for the new ones.
+  auto second_elf = first_elf;
+  second_elf.back() ^= 0xff;
+  write(second_elf);
+  std::string second = CachedVmlinuxFor(kernel, dir);
+  ASSERT_FALSE(second.empty());
+  EXPECT_NE(second, first);
+  std::ifstream in(second, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  std::string s = bytes.str();
+  EXPECT_EQ(std::vector<uint8_t>(s.begin(), s.end()), second_elf);
   std::filesystem::remove_all(dir);
   std::filesystem::remove(kernel);
 }
