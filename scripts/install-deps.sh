@@ -7,7 +7,7 @@ packages=(
   # toolchain and build
   build-essential cmake ninja-build pkg-config binutils
   # libraries
-  libgmp-dev libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev libfdt-dev libcxxopts-dev
+  libgmp-dev libsimdjson-dev libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev libfdt-dev libcxxopts-dev
   libgtest-dev libgmock-dev libssl-dev libzstd-dev liblzma-dev zlib1g-dev liblz4-dev libslirp-dev linux-libc-dev
   # ACPI table tests disassemble with iasl
   acpica-tools

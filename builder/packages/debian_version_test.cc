@@ -63,9 +63,8 @@ TEST(DebianVersionTest, InvalidVersionsSortFirst) {
 TEST(DebianVersionTest, AgreesWithDpkgOnEveryPair) {
   if (std::system("dpkg --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "SKIPPED LOUDLY: dpkg is not installed";
   const std::vector<std::string> versions = {
-      "0", "1", "1.0", "1.0-1", "1.0~rc1", "1.0+b1", "1:0.9", "1.0a", "1.0.1", "2.36-9+deb12u4",
-      "2.36-9+deb12u10", "2.36~", "10", "1.10", "1.9", "1.0-1~bpo12+1", "7.88.1-10+deb12u5", "0.0.0", "1.2+dfsg-1",
-      "3:1.0", "1.0~~a", "1.A",
+      "0", "1.0", "1.0-1", "1.0~rc1", "1.0+b1", "1:0.9", "1.0a", "2.36-9+deb12u4", "2.36-9+deb12u10", "1.10",
+      "1.9", "1.0-1~bpo12+1", "1.0~~a", "1.A",
   };
   // One shell for all pairs: dpkg runs once or twice per pair, no more.
   std::string pairs_path = ::testing::TempDir() + "/dpkg_pairs_" + std::to_string(getpid());
