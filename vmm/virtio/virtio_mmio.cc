@@ -131,7 +131,11 @@ void VirtioMmioTransport::WriteRegister(uint64_t offset, uint32_t value) {
     case kQueueDeviceLow: if (queue_writable) SetLow(q->device_area, value); break;
     case kQueueDeviceHigh: if (queue_writable) SetHigh(q->device_area, value); break;
     case kQueueReady:
-      if (!q) break;
+      // Queues are enabled and disabled only before DRIVER_OK (we offer no
+      // per-queue reset): a live device uses its queues from its own
+      // threads, so a queue must not change under it. Linux disables its
+      // queues after resetting the device, when DRIVER_OK is clear.
+      if (!q || (status_ & kStatusDriverOk)) break;
       if (value == 0) {
         q->ready = false;
         queues_[queue_select_].Reset();

@@ -187,10 +187,22 @@ TEST_F(VirtioMmioTest, QueueRegistersFrozenWhileReady) {
   Handshake();
   Out(0x030, 0);
   Out(0x080, 0x50000);  // ignored: queue 0 is ready
-  Out(0x044, 0);        // un-ready it
-  Out(0x044, 1);        // ready again with the old, valid address
   EXPECT_EQ(In(0x044), 1u);
   EXPECT_FALSE(In(0x070) & kStatusNeedsReset);
+}
+
+TEST_F(VirtioMmioTest, QueuesCannotBeDisabledUnderALiveDevice) {
+  // A live device uses its queues from its own threads; a hostile
+  // QueueReady=0 after DRIVER_OK must not reset a queue under it.
+  Handshake();
+  Out(0x030, 0);
+  Out(0x044, 0);
+  EXPECT_EQ(In(0x044), 1u);
+  Out(0x050, 0);
+  EXPECT_EQ(device->notifications, 1);
+  // After a device reset the queue is off and can be set up again.
+  Out(0x070, 0);
+  EXPECT_EQ(In(0x044), 0u);
 }
 
 }  // namespace
