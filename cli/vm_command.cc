@@ -87,6 +87,11 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
       ("console", "console device: serial (ttyS0) or virtio (hvc0, faster)", cxxopts::value<std::string>())
       ("virtio-cmdline", "also announce virtio devices with virtio_mmio.device= (for kernels without ACPI)")
       ("disk", "virtio-blk disk: PATH[,ro][,id=NAME]; repeat for more", cxxopts::value<std::vector<std::string>>())
+      ("net", "virtio-net networking: user (no root: DHCP, DNS, outbound TCP/UDP), tap=NAME or stream=PATH; "
+              "off unless given", cxxopts::value<std::string>())
+      ("publish", "publish a host port to the guest: [ADDR:]HOST_PORT:GUEST_PORT[/udp] (user networking; implies --net user)",
+       cxxopts::value<std::vector<std::string>>())
+      ("mac", "the guest's MAC address (aa:bb:cc:dd:ee:ff)", cxxopts::value<std::string>())
       ("init", "guest-init binary (default: the one installed with tr)", cxxopts::value<std::string>())
       ("file", "add a host file to the guest: HOST:GUEST (with a command)", cxxopts::value<std::vector<std::string>>())
       ("env", "environment variable for the command: NAME=VALUE", cxxopts::value<std::vector<std::string>>())
@@ -130,6 +135,14 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
         return std::nullopt;
       }
       plan.disks.push_back(*disk);
+    }
+  }
+  if (args.count("net") || args.count("publish") || args.count("mac")) {
+    if (!plan.net) plan.net = PlanNet{};
+    if (args.count("net")) plan.net->backend = args["net"].as<std::string>();
+    if (args.count("mac")) plan.net->mac = args["mac"].as<std::string>();
+    if (args.count("publish")) {
+      for (const auto& p : args["publish"].as<std::vector<std::string>>()) plan.net->publish.push_back(p);
     }
   }
   if (args.count("console")) plan.console = args["console"].as<std::string>();
@@ -177,7 +190,7 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
     status = kExitUsage;
     return std::nullopt;
   }
-  ValidateVmPlan(plan, "tr vm");
+  ValidateVmPlan(plan, args.count("plan") ? args["plan"].as<std::string>() : "");
   options.stats = args.count("stats") > 0;
   options.print_plan = args.count("print-plan") > 0;
   options.verbose_boot = args.count("verbose-boot") > 0;
@@ -322,6 +335,7 @@ int VmCommand(int argc, char** argv) {
       for (const auto& part : d.parts) disk.archive_parts.push_back({part, {}});
       config.disks.push_back(std::move(disk));
     }
+    if (plan.net) config.net = ToNetOptions(*plan.net);
     config.bzimage_entry = plan.bzimage_entry == "linux64" ? BzImageEntry::kLinux64
                            : plan.bzimage_entry == "pvh"   ? BzImageEntry::kPvh
                                                            : BzImageEntry::kAuto;

@@ -302,5 +302,26 @@ TEST(VmCliTest, PlanErrorsNameTheField) {
   EXPECT_NE(r.err.find(".cpus: expected a non-negative integer"), std::string::npos) << r.err;
 }
 
+TEST(VmCliTest, NetworkFlagsBecomeThePlan) {
+  ProcessResult r = RunProcess({TR_BINARY, "vm", "--kernel", "/k", "--publish", "8080:80", "--publish", "5353:53/udp",
+                                "--mac", "02:00:00:00:00:09", "--print-plan"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"backend\": \"user\""), std::string::npos) << r.out;  // --publish implies user networking
+  EXPECT_NE(r.out.find("\"5353:53/udp\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"mac\": \"02:00:00:00:00:09\""), std::string::npos) << r.out;
+  ProcessResult none = RunProcess({TR_BINARY, "vm", "--kernel", "/k", "--print-plan"});
+  EXPECT_EQ(none.out.find("\"net\""), std::string::npos) << none.out;  // no network unless asked
+}
+
+TEST(VmCliTest, BadNetworkSpellingsSayWhatIsAccepted) {
+  ProcessResult port = RunProcess({TR_BINARY, "vm", "--kernel", "/k", "--publish", "80"});
+  EXPECT_EQ(port.exit_code, 250);
+  EXPECT_NE(port.err.find("tr vm: .net: invalid published port '80'"), std::string::npos) << port.err;
+  ProcessResult backend = RunProcess({TR_BINARY, "vm", "--kernel", "/k", "--net", "bogus"});
+  EXPECT_NE(backend.err.find("user, tap=NAME or stream=PATH"), std::string::npos) << backend.err;
+  ProcessResult tap = RunProcess({TR_BINARY, "vm", "--kernel", "/k", "--net", "tap=tr0", "--publish", "8080:80"});
+  EXPECT_NE(tap.err.find("published ports need user networking"), std::string::npos) << tap.err;
+}
+
 }  // namespace
 }  // namespace tinyrange

@@ -28,6 +28,7 @@
 #include "vmm/guest_memory.h"
 #include "vmm/kvm.h"
 #include "vmm/virtio/console.h"
+#include "vmm/virtio/net/net_backend_factory.h"
 #include "vmm/virtio/notify_thread.h"
 #include "vmm/virtio/virtio_mmio.h"
 #include "vmm/vmm_error.h"
@@ -148,6 +149,7 @@ struct Machine::Impl {
   std::vector<acpi::VirtioMmioSlot> virtio_slots;
   std::shared_ptr<Serial8250> serial;
   virtio::VirtioConsole* virtio_console = nullptr;  // owned by its transport
+  virtio::VirtioNet* virtio_net = nullptr;          // owned by its transport
   virtio::NotifyThread notify_thread;
   std::shared_ptr<ControlDevice> control;
   std::vector<std::unique_ptr<KvmVcpu>> vcpus;
@@ -157,6 +159,11 @@ struct Machine::Impl {
   bool ran = false;
 
   explicit Impl(MachineConfig c) : config(std::move(c)) {}
+  // The network backend's thread delivers into its transport's queues: it
+  // must stop before any transport is destroyed, also when Run() never ran.
+  ~Impl() {
+    if (virtio_net) virtio_net->Shutdown();
+  }
 
   void CreateVm();
   void CreateMemory();
@@ -262,6 +269,11 @@ void Machine::Impl::CreateVirtioDevices() {
     AddVirtioDevice(std::move(console));
   }
   for (const auto& disk : config.disks) AddVirtioDevice(virtio::VirtioBlock::Open(disk, &memory));
+  if (config.net) {
+    auto net = virtio::CreateVirtioNet(*config.net, &memory);
+    virtio_net = net.get();
+    AddVirtioDevice(std::move(net));
+  }
 }
 
 void Machine::Impl::CreateVcpus(const x86::BootEntry& entry) {
@@ -448,6 +460,7 @@ MachineResult Machine::Run() {
   StopEvent event = m.stop.Wait();
   m.serial->Shutdown();
   if (m.virtio_console) m.virtio_console->Shutdown();
+  if (m.virtio_net) m.virtio_net->Shutdown();
   m.notify_thread.Stop();
   for (auto& t : threads) t.join();
   {

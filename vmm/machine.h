@@ -17,6 +17,7 @@
 #include "vmm/devices/control_device.h"
 #include "vmm/stop_controller.h"
 #include "vmm/virtio/block.h"
+#include "vmm/virtio/net/net_options.h"
 
 namespace tinyrange {
 
@@ -53,6 +54,9 @@ struct MachineConfig {
   // virtio-blk disks, in slot order (slot i at kVirtioMmioBase + i * 4 KiB),
   // announced to the guest through the ACPI DSDT.
   std::vector<virtio::BlockOptions> disks;
+  // A virtio-net device, after the disks; none when unset (a sandbox has
+  // no network unless asked).
+  std::optional<virtio::NetOptions> net;
   // The serial port exists either way; with kVirtio, console input goes to
   // the virtio-console and both devices' output reaches console_output.
   ConsoleDevice console = ConsoleDevice::kSerial;

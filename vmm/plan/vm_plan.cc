@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "vmm/virtio/net/mac_address.h"
 #include "vmm/vmm_error.h"
 
 namespace tinyrange {
@@ -98,7 +99,8 @@ class PlanReader {
 
   VmPlan Plan(const json& root) const {
     CheckKeys(root, "", {"version", "kernel", "initrd", "cmdline", "default_cmdline", "cpus", "memory_mib",
-                         "timeout_ms", "bzimage_entry", "console", "virtio_on_cmdline", "disks", "init"});
+                         "timeout_ms", "bzimage_entry", "console", "virtio_on_cmdline", "disks", "net", "shares",
+                         "init"});
     if (!root.contains("version")) Fail(".version", "required (this tinyrange reads version 1)");
     uint64_t version = Unsigned(root["version"], ".version", UINT32_MAX);
     if (version != VmPlan::kVersion) {
@@ -138,6 +140,29 @@ class PlanReader {
         plan.disks.push_back(std::move(d));
       }
     }
+    if (root.contains("net")) {
+      const json& n = root["net"];
+      CheckKeys(n, ".net", {"backend", "mac", "publish"});
+      PlanNet net;
+      if (n.contains("backend")) net.backend = String(n["backend"], ".net.backend");
+      if (n.contains("mac")) net.mac = String(n["mac"], ".net.mac");
+      if (n.contains("publish")) net.publish = Strings(n["publish"], ".net.publish");
+      plan.net = std::move(net);
+    }
+    if (root.contains("shares")) {
+      const json& shares = root["shares"];
+      if (!shares.is_array()) Fail(".shares", "expected an array of {path, tag, read_only} objects");
+      for (size_t i = 0; i < shares.size(); ++i) {
+        std::string p = ".shares[" + std::to_string(i) + "]";
+        CheckKeys(shares[i], p, {"path", "tag", "read_only"});
+        if (!shares[i].contains("path") || !shares[i].contains("tag")) Fail(p, "needs both \"path\" and \"tag\"");
+        PlanShare share;
+        share.path = HostPath(shares[i]["path"], p + ".path");
+        share.tag = String(shares[i]["tag"], p + ".tag");
+        if (shares[i].contains("read_only")) share.read_only = Bool(shares[i]["read_only"], p + ".read_only");
+        plan.shares.push_back(std::move(share));
+      }
+    }
     if (root.contains("init")) plan.init = Init(root["init"]);
     return plan;
   }
@@ -149,8 +174,17 @@ class PlanReader {
 
 }  // namespace
 
+virtio::NetOptions ToNetOptions(const PlanNet& net) {
+  virtio::NetOptions options;
+  virtio::ParseNetBackend(net.backend, &options);
+  if (!net.mac.empty()) options.mac = virtio::ParseMacAddress(net.mac);
+  for (const auto& p : net.publish) options.publish.push_back(virtio::ParsePortForward(p));
+  virtio::ValidateNetOptions(options);
+  return options;
+}
+
 void ValidateVmPlan(const VmPlan& plan, const std::string& source) {
-  auto fail = [&](const std::string& what) { throw VmmError(source + ": " + what); };
+  auto fail = [&](const std::string& what) { throw VmmError(source.empty() ? what : source + ": " + what); };
   if (plan.kernel.empty()) fail(".kernel: required: the path of the kernel to boot");
   if (plan.cpus < 1 || plan.cpus > 254) fail(".cpus: must be between 1 and 254");
   if (plan.memory_mib < 16 || plan.memory_mib > (1ULL << 20)) fail(".memory_mib: must be between 16 and 1048576");
@@ -160,7 +194,24 @@ void ValidateVmPlan(const VmPlan& plan, const std::string& source) {
   if (plan.console != "serial" && plan.console != "virtio") {
     fail(".console: must be \"serial\" or \"virtio\", not \"" + plan.console + "\"");
   }
-  if (plan.disks.size() + (plan.console == "virtio" ? 1 : 0) > 18) fail(".disks: at most 18 virtio devices are supported");
+  size_t devices = plan.disks.size() + plan.shares.size() + (plan.console == "virtio" ? 1 : 0) + (plan.net ? 1 : 0);
+  if (devices > 18) fail(".disks: at most 18 virtio devices (disks, shares, net, console) are supported");
+  if (plan.net) {
+    // The spellings are the command line's; their parsers say what is wrong.
+    try {
+      ToNetOptions(*plan.net);
+    } catch (const VmmError& e) {
+      fail(std::string(".net: ") + e.what());
+    }
+  }
+  for (size_t i = 0; i < plan.shares.size(); ++i) {
+    const std::string& tag = plan.shares[i].tag;
+    std::string p = ".shares[" + std::to_string(i) + "]";
+    if (tag.empty() || tag.size() > 36) fail(p + ".tag: must be 1 to 36 bytes (the guest mounts it by this name)");
+    for (size_t j = 0; j < i; ++j) {
+      if (plan.shares[j].tag == tag) fail(p + ".tag: \"" + tag + "\" is used by two shares");
+    }
+  }
   for (size_t i = 0; i < plan.disks.size(); ++i) {
     if (plan.disks[i].id.size() > 20) fail(".disks[" + std::to_string(i) + "].id: at most 20 bytes");
   }
@@ -239,6 +290,19 @@ std::string SerializeVmPlan(const VmPlan& plan) {
       disks.push_back(jd);
     }
     root["disks"] = disks;
+  }
+  if (plan.net) {
+    json net = {{"backend", plan.net->backend}};
+    if (!plan.net->mac.empty()) net["mac"] = plan.net->mac;
+    if (!plan.net->publish.empty()) net["publish"] = plan.net->publish;
+    root["net"] = net;
+  }
+  if (!plan.shares.empty()) {
+    json shares = json::array();
+    for (const auto& share : plan.shares) {
+      shares.push_back({{"path", share.path}, {"tag", share.tag}, {"read_only", share.read_only}});
+    }
+    root["shares"] = shares;
   }
   if (plan.init) {
     const PlanInit& i = *plan.init;

@@ -19,6 +19,11 @@
 //                                      optional: virtio-blk disks, in slot order;
 //                                      {"parts": ["PATH", ...], "id": ...} instead of
 //                                      "path" assembles a read-only archive disk
+//   "net": {"backend": "user", "mac": "02:74:72:00:00:01", "publish": ["8080:80", ...]},
+//                                      optional: a virtio-net device; backend is
+//                                      user (libslirp), tap=NAME or stream=PATH
+//   "shares": [{"path": "DIR", "tag": "TAG", "read_only": false}, ...],
+//                                      optional: virtio-fs shares of host directories
 //   "init": {                          optional: run guest-init as PID 1
 //     "binary": "PATH",                optional: default is guest-init next to tr
 //     "argv": ["CMD", "ARG", ...],     required when "init" is present
@@ -36,6 +41,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "vmm/virtio/net/net_options.h"
 
 namespace tinyrange {
 
@@ -64,6 +71,18 @@ struct PlanDisk {
   std::string id;
 };
 
+struct PlanNet {
+  std::string backend = "user";       // user | tap=NAME | stream=PATH
+  std::string mac;                    // "" = the default
+  std::vector<std::string> publish;   // [ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]
+};
+
+struct PlanShare {
+  std::string path;  // host directory
+  std::string tag;   // what the guest mounts: mount -t virtiofs TAG DIR
+  bool read_only = false;
+};
+
 struct VmPlan {
   static constexpr int kVersion = 1;
   std::string kernel;
@@ -77,6 +96,8 @@ struct VmPlan {
   std::string console = "serial";
   bool virtio_on_cmdline = false;
   std::vector<PlanDisk> disks;
+  std::optional<PlanNet> net;
+  std::vector<PlanShare> shares;
   std::optional<PlanInit> init;
 };
 
@@ -86,7 +107,12 @@ VmPlan ParseVmPlan(const std::string& json_text, const std::string& source,
                    const std::string& base_directory);
 VmPlan LoadVmPlan(const std::string& path);
 std::string SerializeVmPlan(const VmPlan& plan);
-// Checks the semantic limits (ranges, required fields); throws VmmError.
+// Checks the semantic limits (ranges, required fields); throws VmmError
+// naming `source` (the plan file; "" for a plan made from flags).
 void ValidateVmPlan(const VmPlan& plan, const std::string& source);
+
+// The network device the plan asks for; throws VmmError saying which
+// spelling is wrong and what is accepted.
+virtio::NetOptions ToNetOptions(const PlanNet& net);
 
 }  // namespace tinyrange

@@ -92,5 +92,49 @@ TEST(VmPlanTest, SyntaxErrorsHaveLineAndColumn) {
   EXPECT_NE(e.find("plan.json:4:"), std::string::npos) << e;
 }
 
+TEST(VmPlanTest, NetworkAndShares) {
+  VmPlan p = ParseVmPlan(R"({
+    "version": 1, "kernel": "/k",
+    "net": {"backend": "user", "mac": "02:00:00:00:00:07", "publish": ["8080:80", "5353:53/udp"]},
+    "shares": [{"path": "src", "tag": "project"}, {"path": "/data", "tag": "data", "read_only": true}]
+  })", "plan.json", "/base");
+  ASSERT_TRUE(p.net);
+  EXPECT_EQ(p.net->publish.size(), 2u);
+  ASSERT_EQ(p.shares.size(), 2u);
+  EXPECT_EQ(p.shares[0].path, "/base/src");
+  EXPECT_TRUE(p.shares[1].read_only);
+  ValidateVmPlan(p, "plan.json");
+  virtio::NetOptions net = ToNetOptions(*p.net);
+  EXPECT_EQ(net.publish[1].udp, true);
+  EXPECT_EQ(net.publish[1].guest_port, 53);
+  EXPECT_EQ(net.mac[5], 7);
+  VmPlan back = ParseVmPlan(SerializeVmPlan(p), "again.json", "/elsewhere");
+  EXPECT_EQ(back.net->publish, p.net->publish);
+  EXPECT_EQ(back.shares[0].path, "/base/src");
+  EXPECT_EQ(back.shares[1].tag, "data");
+}
+
+TEST(VmPlanTest, NetworkAndShareErrorsNameTheField) {
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "/k", "net": {"backend": "user", "speed": 1}})").find(".net.speed"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"version": 1, "kernel": "/k", "shares": [{"path": "/x"}]})").find(".shares[0]: needs both"),
+            std::string::npos);
+  auto invalid = [](const std::string& json) {
+    try {
+      ValidateVmPlan(ParseVmPlan(json, "plan.json", "/"), "plan.json");
+    } catch (const VmmError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(invalid(R"({"version": 1, "kernel": "/k", "net": {"publish": ["x:80"]}})").find("plan.json: .net: invalid published port"),
+            std::string::npos);
+  EXPECT_NE(invalid(R"({"version": 1, "kernel": "/k", "shares": [{"path": "/a", "tag": "t"}, {"path": "/b", "tag": "t"}]})")
+                .find(".shares[1].tag: \"t\" is used by two shares"),
+            std::string::npos);
+  EXPECT_NE(invalid(R"({"version": 1, "kernel": "/k", "shares": [{"path": "/a", "tag": ""}]})").find("1 to 36 bytes"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace tinyrange
