@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <ctime>
 
+#include "vmm/virtio/net/slirp_library.h"
 #include "vmm/vmm_error.h"
 
 namespace tinyrange::virtio {
@@ -124,7 +125,7 @@ SlirpBackend::SlirpBackend(const SlirpOptions& options) {
       .init_completed = nullptr,
       .timer_new_opaque = nullptr,
   };
-  slirp_ = slirp_new(&config, &callbacks, this);
+  slirp_ = SlirpLibrary::Get().slirp_new(&config, &callbacks, this);
   if (!slirp_) throw VmmError("user networking: libslirp could not create its network stack");
 
   try {
@@ -138,7 +139,7 @@ SlirpBackend::SlirpBackend(const SlirpOptions& options) {
         throw VmmError("cannot publish " + name + ": '" + forward.host_address + "' is not an IPv4 address");
       }
       errno = 0;
-      if (slirp_add_hostfwd(slirp_, forward.udp, host, forward.host_port, Ipv4(kGuestAddress), forward.guest_port) <
+      if (SlirpLibrary::Get().slirp_add_hostfwd(slirp_, forward.udp, host, forward.host_port, Ipv4(kGuestAddress), forward.guest_port) <
           0) {
         std::string why = errno ? ErrnoMessage("the host port cannot be bound", errno)
                                 : std::string("the host port cannot be bound");
@@ -146,14 +147,14 @@ SlirpBackend::SlirpBackend(const SlirpOptions& options) {
       }
     }
   } catch (...) {
-    slirp_cleanup(slirp_);
+    SlirpLibrary::Get().slirp_cleanup(slirp_);
     throw;
   }
 }
 
 SlirpBackend::~SlirpBackend() {
   Stop();
-  slirp_cleanup(slirp_);
+  SlirpLibrary::Get().slirp_cleanup(slirp_);
 }
 
 void SlirpBackend::Start(ReceiveFn receive, FailureFn) {
@@ -216,14 +217,14 @@ void SlirpBackend::Loop() {
       if (stopping_) return;
       while (!outgoing_.empty()) frames.push_back(outgoing_.Pop());
     }
-    for (const auto& frame : frames) slirp_input(slirp_, frame.data(), static_cast<int>(frame.size()));
+    for (const auto& frame : frames) SlirpLibrary::Get().slirp_input(slirp_, frame.data(), static_cast<int>(frame.size()));
     frames.clear();
 
     int timer_ms = RunDueTimers();
     pollfds_.clear();
     pollfds_.push_back({wake_.get(), POLLIN, 0});
     uint32_t slirp_ms = UINT32_MAX;
-    slirp_pollfds_fill(slirp_, &slirp_ms, Callbacks::AddPoll, this);
+    SlirpLibrary::Get().slirp_pollfds_fill(slirp_, &slirp_ms, Callbacks::AddPoll, this);
     int timeout = slirp_ms == UINT32_MAX ? -1 : static_cast<int>(std::min<uint32_t>(slirp_ms, 60'000));
     if (timer_ms >= 0 && (timeout < 0 || timer_ms < timeout)) timeout = timer_ms;
 
@@ -232,7 +233,7 @@ void SlirpBackend::Loop() {
       uint64_t count;
       [[maybe_unused]] ssize_t n = read(wake_.get(), &count, sizeof count);
     }
-    slirp_pollfds_poll(slirp_, ready < 0, Callbacks::GetREvents, this);
+    SlirpLibrary::Get().slirp_pollfds_poll(slirp_, ready < 0, Callbacks::GetREvents, this);
   }
 }
 
