@@ -44,6 +44,21 @@ struct Options {
 };
 
 // PATH[,ro][,id=NAME]
+// HOST_DIR:TAG[,ro]; the tag is what follows the last ':' (host paths may
+// hold ':', tags may not).
+std::optional<PlanShare> ParseShareSpec(std::string text) {
+  PlanShare share;
+  if (text.size() > 3 && text.compare(text.size() - 3, 3, ",ro") == 0) {
+    share.read_only = true;
+    text.resize(text.size() - 3);
+  }
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return std::nullopt;
+  share.path = text.substr(0, colon);
+  share.tag = text.substr(colon + 1);
+  return share;
+}
+
 std::optional<PlanDisk> ParseDiskSpec(const std::string& text) {
   PlanDisk disk;
   size_t start = 0;
@@ -92,6 +107,8 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
       ("publish", "publish a host port to the guest: [ADDR:]HOST_PORT:GUEST_PORT[/udp] (user networking; implies --net user)",
        cxxopts::value<std::vector<std::string>>())
       ("mac", "the guest's MAC address (aa:bb:cc:dd:ee:ff)", cxxopts::value<std::string>())
+      ("share", "share a host directory (virtio-fs): HOST_DIR:TAG[,ro]; the guest runs mount -t virtiofs TAG DIR",
+       cxxopts::value<std::vector<std::string>>())
       ("init", "guest-init binary (default: the one installed with tr)", cxxopts::value<std::string>())
       ("file", "add a host file to the guest: HOST:GUEST (with a command)", cxxopts::value<std::vector<std::string>>())
       ("env", "environment variable for the command: NAME=VALUE", cxxopts::value<std::vector<std::string>>())
@@ -143,6 +160,17 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
     if (args.count("mac")) plan.net->mac = args["mac"].as<std::string>();
     if (args.count("publish")) {
       for (const auto& p : args["publish"].as<std::vector<std::string>>()) plan.net->publish.push_back(p);
+    }
+  }
+  if (args.count("share")) {
+    for (const auto& spec_text : args["share"].as<std::vector<std::string>>()) {
+      std::optional<PlanShare> share = ParseShareSpec(spec_text);
+      if (!share) {
+        std::fprintf(stderr, "tr vm: --share %s: expected HOST_DIR:TAG[,ro]\n", spec_text.c_str());
+        status = kExitUsage;
+        return std::nullopt;
+      }
+      plan.shares.push_back(*share);
     }
   }
   if (args.count("console")) plan.console = args["console"].as<std::string>();
@@ -336,6 +364,7 @@ int VmCommand(int argc, char** argv) {
       config.disks.push_back(std::move(disk));
     }
     if (plan.net) config.net = ToNetOptions(*plan.net);
+    for (const auto& share : plan.shares) config.shares.push_back({share.path, share.tag, share.read_only});
     config.bzimage_entry = plan.bzimage_entry == "linux64" ? BzImageEntry::kLinux64
                            : plan.bzimage_entry == "pvh"   ? BzImageEntry::kPvh
                                                            : BzImageEntry::kAuto;

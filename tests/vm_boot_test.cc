@@ -313,6 +313,18 @@ TEST(VmCliTest, NetworkFlagsBecomeThePlan) {
   EXPECT_EQ(none.out.find("\"net\""), std::string::npos) << none.out;  // no network unless asked
 }
 
+TEST(VmCliTest, SharesBecomeThePlan) {
+  ProcessResult r = RunProcess({TR_BINARY, "vm", "--kernel", "/k", "--share", "/srv/a:b:src,ro", "--share", "/data:data",
+                                "--print-plan"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"path\": \"/srv/a:b\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"tag\": \"src\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"read_only\": true"), std::string::npos) << r.out;
+  ProcessResult bad = RunProcess({TR_BINARY, "vm", "--kernel", "/k", "--share", "/data"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("expected HOST_DIR:TAG[,ro]"), std::string::npos) << bad.err;
+}
+
 TEST(VmCliTest, BadNetworkSpellingsSayWhatIsAccepted) {
   ProcessResult port = RunProcess({TR_BINARY, "vm", "--kernel", "/k", "--publish", "80"});
   EXPECT_EQ(port.exit_code, 250);

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -274,6 +275,16 @@ void Machine::Impl::CreateVirtioDevices() {
     virtio_net = net.get();
     AddVirtioDevice(std::move(net));
   }
+  if (!config.shares.empty()) {
+    // A share holds an O_PATH descriptor per file the guest has looked up;
+    // the soft limit (often 1024) would cap a guest walking a source tree.
+    rlimit files {};
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+      files.rlim_cur = files.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &files);
+    }
+  }
+  for (const auto& share : config.shares) AddVirtioDevice(virtio::VirtioFs::Open(share, &memory));
 }
 
 void Machine::Impl::CreateVcpus(const x86::BootEntry& entry) {

@@ -17,6 +17,7 @@
 #include "vmm/devices/control_device.h"
 #include "vmm/stop_controller.h"
 #include "vmm/virtio/block.h"
+#include "vmm/virtio/fs/virtio_fs.h"
 #include "vmm/virtio/net/net_options.h"
 
 namespace tinyrange {
@@ -57,6 +58,8 @@ struct MachineConfig {
   // A virtio-net device, after the disks; none when unset (a sandbox has
   // no network unless asked).
   std::optional<virtio::NetOptions> net;
+  // virtio-fs shares of host directories, after the network device.
+  std::vector<virtio::FsShareOptions> shares;
   // The serial port exists either way; with kVirtio, console input goes to
   // the virtio-console and both devices' output reaches console_output.
   ConsoleDevice console = ConsoleDevice::kSerial;

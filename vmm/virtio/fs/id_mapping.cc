@@ -1,0 +1,9 @@
+#include "vmm/virtio/fs/id_mapping.h"
+
+#include <unistd.h>
+
+namespace tinyrange::virtio::fs {
+
+IdMapping IdMapping::ForThisProcess() { return IdMapping(geteuid(), getegid()); }
+
+}  // namespace tinyrange::virtio::fs
