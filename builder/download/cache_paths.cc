@@ -1,0 +1,17 @@
+#include "builder/download/cache_paths.h"
+
+#include <cstdlib>
+
+namespace tinyrange::download {
+
+std::string CacheRoot() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/tinyrange";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/tinyrange";
+  return "/tmp/tinyrange-cache";
+}
+
+std::string CachedBlobPath(const std::string& cache_root, const std::string& sha256) {
+  return cache_root + "/downloads/sha256/" + sha256;
+}
+
+}  // namespace tinyrange::download
