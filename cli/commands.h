@@ -9,6 +9,8 @@
 namespace tinyrange::cli {
 
 int VmCommand(int argc, char** argv);
+int QueryCommand(int argc, char** argv);  // package_commands.cc
+int PlanCommand(int argc, char** argv);   // package_commands.cc
 
 // The steady-clock time at which `tr` started (read during static
 // initialisation), for timing boot markers from process start.

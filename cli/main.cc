@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/builder_loader.h"
 
 namespace tinyrange::cli {
 namespace {
@@ -20,6 +21,9 @@ void PrintUsage(FILE* out) {
                "\n"
                "commands:\n"
                "  vm        boot a kernel in a new VM (tr vm --help)\n"
+               "  query     search a distribution's packages (tr query --help)\n"
+               "  plan      resolve packages into an installation plan (tr plan --help)\n"
+               "  starlark  run a Starlark file or test files (tr starlark --help)\n"
                "  version   print the version\n");
 }
 
@@ -32,6 +36,9 @@ int main(int argc, char** argv) {
   }
   std::string command = argv[1];
   if (command == "vm") return tinyrange::cli::VmCommand(argc - 1, argv + 1);
+  if (command == "query" || command == "plan" || command == "starlark") {
+    return tinyrange::cli::RunBuilderCommand(argc - 1, argv + 1);
+  }
   if (command == "version" || command == "--version") {
     std::printf("tinyrange %s\n", TINYRANGE_VERSION);
     return 0;

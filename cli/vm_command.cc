@@ -7,16 +7,12 @@
 #include <unistd.h>
 
 #include <cstdio>
-// Repeated options are given once per value (--env A=1 --env B=2); values
-// may contain commas (--disk img,ro, --env X=a,b), so cxxopts must not
-// split them.
-#define CXXOPTS_VECTOR_DELIMITER '\0'
-#include <cxxopts.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/init_archive.h"
 #include "vmm/arch/x86_64/host_quirks.h"

@@ -14,18 +14,6 @@ namespace {
 const std::vector<PackageId> kNoIds;
 const std::vector<Provider> kNoProviders;
 
-bool ReadText(const std::string& path, std::string* out, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = "cannot read record file " + path;
-    return false;
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  *out = buffer.str();
-  return true;
-}
-
 // Provides entries: Debian "name (= version)" lists, or Alpine
 // "name=version" atoms.
 template <typename Fn>
@@ -58,9 +46,7 @@ std::optional<PackageIndex> PackageIndex::Load(const std::vector<std::string>& p
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < paths.size();) {
-      std::string text;
-      if (!ReadText(paths[i], &text, &errors[i])) continue;
-      auto parsed = ParseRecordFile(text, paths[i], &errors[i]);
+      auto parsed = LoadRecordFile(paths[i], &errors[i]);
       if (parsed) files[i] = std::move(*parsed);
     }
   };

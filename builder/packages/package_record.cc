@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
 
+#include <algorithm>
+
 namespace tinyrange::packages {
 namespace {
 
@@ -60,7 +62,36 @@ std::string SerializeRecordFile(const RecordFile& file) {
   return out;
 }
 
+namespace {
+
+std::optional<RecordFile> ParsePadded(const simdjson::padded_string& padded, const std::string& name, std::string* error);
+
+}  // namespace
+
 std::optional<RecordFile> ParseRecordFile(std::string_view text, const std::string& name, std::string* error) {
+  if (text.empty()) {
+    if (error) *error = name + ":0: empty record file";
+    return std::nullopt;
+  }
+  return ParsePadded(simdjson::padded_string(text), name, error);
+}
+
+std::optional<RecordFile> LoadRecordFile(const std::string& path, std::string* error) {
+  simdjson::padded_string padded;
+  if (simdjson::padded_string::load(path).get(padded)) {
+    if (error) *error = "cannot read record file " + path;
+    return std::nullopt;
+  }
+  if (padded.size() == 0) {
+    if (error) *error = path + ":0: empty record file";
+    return std::nullopt;
+  }
+  return ParsePadded(padded, path, error);
+}
+
+namespace {
+
+std::optional<RecordFile> ParsePadded(const simdjson::padded_string& padded, const std::string& name, std::string* error) {
   // Loading the index is on the path of every plan: simdjson reads JSON
   // lines several times faster than nlohmann builds its objects. Its DOM
   // API is used because it picks the CPU's fastest kernel at run time
@@ -72,14 +103,14 @@ std::optional<RecordFile> ParseRecordFile(std::string_view text, const std::stri
     if (error) *error = name + ":" + std::to_string(line) + ": " + why;
     return std::nullopt;
   };
-  if (text.empty()) return fail("empty record file");
-  simdjson::padded_string padded(text);
   dom::parser parser;
   dom::document_stream docs;
   if (parser.parse_many(padded, 1 << 22).get(docs)) {
     line = 1;
     return fail("not a record file");
   }
+  // One record per line: reserving avoids copying records while growing.
+  file.records.reserve(static_cast<size_t>(std::count(padded.data(), padded.data() + padded.size(), '\n')));
   for (auto doc_result : docs) {
     ++line;
     dom::object object;
@@ -155,5 +186,7 @@ std::optional<RecordFile> ParseRecordFile(std::string_view text, const std::stri
   if (line == 0) return fail("empty record file");
   return file;
 }
+
+}  // namespace
 
 }  // namespace tinyrange::packages

@@ -68,6 +68,9 @@ struct RecordFile {
 // Parses a whole record file; on an error returns nullopt with *error
 // naming `name` and the line.
 std::optional<RecordFile> ParseRecordFile(std::string_view text, const std::string& name, std::string* error);
+// Reads and parses a record file from disk; the file is read once, straight
+// into the parser's buffer (an index is tens of megabytes).
+std::optional<RecordFile> LoadRecordFile(const std::string& path, std::string* error);
 std::string SerializeRecordFile(const RecordFile& file);
 
 }  // namespace tinyrange::packages

@@ -1,0 +1,212 @@
+// `tr query` and `tr plan`: package search and installation plans over a
+// distribution's package collection.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "builder/download/progress.h"
+#include "builder/packages/debian_collection.h"
+#include "builder/packages/debian_planner.h"
+#include "builder/packages/debian_version.h"
+#include "cli/command_options.h"
+#include "cli/commands.h"
+
+namespace tinyrange::cli {
+namespace {
+
+using packages::PackageIndex;
+
+// Exit statuses shared by both commands (docs/packages.md).
+constexpr int kExitNoPlan = 1;          // unknown package, or no consistent set
+constexpr int kExitRepositoryError = 4;  // fetch, signature or index failure
+
+void AddCollectionOptions(cxxopts::Options& spec) {
+  spec.add_options()
+      ("distro", "distribution: debian:SUITE (default debian:bookworm)", cxxopts::value<std::string>())
+      ("debian-mirror", "Debian mirror URI (default: from /etc/apt/sources.list*; also TR_DEBIAN_MIRROR)",
+       cxxopts::value<std::string>())
+      ("arch", "architecture (default amd64)", cxxopts::value<std::string>())
+      ("offline", "use only what is in the cache; fetch nothing")
+      ("h,help", "show this help");
+}
+
+// Opens the collection the flags name; prints the error and sets *status
+// on failure.
+std::optional<PackageIndex> OpenCollection(const char* command, const cxxopts::ParseResult& args, bool verbose,
+                                           int* status) {
+  std::string distro = args.count("distro") ? args["distro"].as<std::string>() : "debian:bookworm";
+  size_t colon = distro.find(':');
+  std::string family = distro.substr(0, colon);
+  if (family != "debian" || colon == std::string::npos || colon + 1 == distro.size()) {
+    std::fprintf(stderr, "tr %s: --distro %s: %s\n", command, distro.c_str(),
+                 family == "alpine" ? "Alpine collections are not available in this version of tinyrange yet"
+                                    : "expected debian:SUITE, e.g. debian:bookworm");
+    *status = kExitUsage;
+    return std::nullopt;
+  }
+  packages::CollectionOptions options;
+  options.suite = distro.substr(colon + 1);
+  if (args.count("debian-mirror")) options.mirror_override = args["debian-mirror"].as<std::string>();
+  if (args.count("arch")) options.architecture = args["arch"].as<std::string>();
+  options.offline = args.count("offline") > 0;
+  download::ConsoleProgress progress(stderr);
+  options.progress = &progress;
+  std::vector<std::string> notes;
+  std::string error;
+  auto index = packages::OpenDebianCollection(options, &notes, &error);
+  if (verbose) {
+    for (const auto& n : notes) std::fprintf(stderr, "tr %s: note: %s\n", command, n.c_str());
+  }
+  if (!index) {
+    std::fprintf(stderr, "tr %s: %s\n", command, error.c_str());
+    *status = kExitRepositoryError;
+  }
+  return index;
+}
+
+std::optional<cxxopts::ParseResult> Parse(cxxopts::Options& spec, int argc, char** argv, const char* command,
+                                          int* status) {
+  try {
+    auto args = spec.parse(argc, argv);
+    if (args.count("help")) {
+      std::printf("%s\n", spec.help().c_str());
+      *status = 0;
+      return std::nullopt;
+    }
+    return args;
+  } catch (const cxxopts::exceptions::exception& e) {
+    std::fprintf(stderr, "tr %s: %s (see tr %s --help)\n", command, e.what(), command);
+    *status = kExitUsage;
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+int QueryCommand(int argc, char** argv) {
+  cxxopts::Options spec("tr query", "Search a distribution's packages by name.\n\n"
+                                    "  tr query [--distro debian:bookworm] PATTERN\n\n"
+                                    "PATTERN is a shell glob (python3-*), or any part of a name.");
+  AddCollectionOptions(spec);
+  spec.add_options()("pattern", "", cxxopts::value<std::string>());
+  spec.parse_positional({"pattern"});
+  spec.positional_help("PATTERN");
+  int status = 0;
+  auto args = Parse(spec, argc, argv, "query", &status);
+  if (!args) return status;
+  if (!args->count("pattern")) {
+    std::fprintf(stderr, "tr query: a PATTERN is required (see tr query --help)\n");
+    return kExitUsage;
+  }
+  auto index = OpenCollection("query", *args, false, &status);
+  if (!index) return status;
+  auto names = index->MatchNames(args->operator[]("pattern").as<std::string>());
+  if (names.empty()) {
+    std::fprintf(stderr, "tr query: no package name matches '%s'\n", args->operator[]("pattern").as<std::string>().c_str());
+    return kExitNoPlan;
+  }
+  for (const auto& name : names) {
+    // The highest version first; the others after it.
+    std::vector<packages::PackageId> ids = index->WithName(name);
+    std::stable_sort(ids.begin(), ids.end(), [&](auto a, auto b) {
+      return packages::CompareDebianVersionStrings(index->package(a).record.version, index->package(b).record.version) > 0;
+    });
+    const auto& best = index->package(ids[0]).record;
+    std::string versions = best.version;
+    for (size_t i = 1; i < ids.size(); ++i) {
+      const std::string& v = index->package(ids[i]).record.version;
+      if (versions.find(v) == std::string::npos) versions += ", " + v;
+    }
+    std::printf("%-40s %-30s %s\n", name.c_str(), versions.c_str(), best.description.c_str());
+  }
+  return 0;
+}
+
+int PlanCommand(int argc, char** argv) {
+  cxxopts::Options spec("tr plan", "Resolve packages into an installation plan.\n\n"
+                                   "  tr plan [--distro debian:bookworm] PKG[=VERSION]... [--json]\n\n"
+                                   "Prints every package to install, in installation order, with the total\n"
+                                   "download size. Exits 1 with an explanation when no consistent set exists.");
+  AddCollectionOptions(spec);
+  spec.add_options()
+      ("base", "also install the base system: none, essential or required (default none)", cxxopts::value<std::string>())
+      ("json", "print the plan as JSON")
+      ("v,verbose", "show why each package is in the plan, dependency cycles and skipped suites")
+      ("packages", "", cxxopts::value<std::vector<std::string>>());
+  spec.parse_positional({"packages"});
+  spec.positional_help("PKG[=VERSION]...");
+  int status = 0;
+  auto args = Parse(spec, argc, argv, "plan", &status);
+  if (!args) return status;
+  packages::PlanRequest request;
+  if (args->count("packages")) request.packages = (*args)["packages"].as<std::vector<std::string>>();
+  std::string base = args->count("base") ? (*args)["base"].as<std::string>() : "none";
+  if (base == "none") {
+    request.base = packages::BaseSet::kNone;
+  } else if (base == "essential") {
+    request.base = packages::BaseSet::kEssential;
+  } else if (base == "required") {
+    request.base = packages::BaseSet::kRequired;
+  } else {
+    std::fprintf(stderr, "tr plan: --base %s: expected none, essential or required\n", base.c_str());
+    return kExitUsage;
+  }
+  if (request.packages.empty() && request.base == packages::BaseSet::kNone) {
+    std::fprintf(stderr, "tr plan: name at least one package, or a --base set (see tr plan --help)\n");
+    return kExitUsage;
+  }
+  bool verbose = args->count("verbose") > 0;
+  auto index = OpenCollection("plan", *args, verbose, &status);
+  if (!index) return status;
+  if (args->count("arch")) request.architecture = (*args)["arch"].as<std::string>();
+  std::string explanation;
+  auto plan = packages::PlanDebian(*index, request, &explanation);
+  if (!plan) {
+    std::fprintf(stderr, "tr plan: %s\n", explanation.c_str());
+    return kExitNoPlan;
+  }
+  uint64_t download = 0, installed = 0;
+  for (const auto& p : plan->packages) {
+    download += index->package(p.id).record.size;
+    installed += index->package(p.id).record.installed_size;
+  }
+  if (args->count("json")) {
+    nlohmann::json out;
+    out["packages"] = nlohmann::json::array();
+    for (const auto& p : plan->packages) {
+      const auto& r = index->package(p.id).record;
+      out["packages"].push_back({{"name", r.name},
+                                 {"version", r.version},
+                                 {"architecture", r.architecture},
+                                 {"repo", index->repos()[index->package(p.id).repo].repo},
+                                 {"filename", r.filename},
+                                 {"size", r.size},
+                                 {"checksum", r.checksum},
+                                 {"reason", p.reason}});
+    }
+    out["download_size"] = download;
+    out["installed_size"] = installed;
+    out["cycles"] = plan->cycles;
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  for (const auto& p : plan->packages) {
+    const auto& r = index->package(p.id).record;
+    std::printf("%-40s %-32s %10s", r.name.c_str(), r.version.c_str(), download::HumanBytes(r.size).c_str());
+    if (verbose) std::printf("  %s", p.reason.c_str());
+    std::printf("\n");
+  }
+  if (verbose) {
+    for (const auto& c : plan->cycles) std::printf("note: %s\n", c.c_str());
+  }
+  std::printf("%zu packages, %s to download, %s installed\n", plan->packages.size(), download::HumanBytes(download).c_str(),
+              download::HumanBytes(installed).c_str());
+  return 0;
+}
+
+}  // namespace tinyrange::cli
