@@ -9,6 +9,9 @@ packages=(
   # libraries
   libgmp-dev libsimdjson-dev libarchive-dev libcurl4-openssl-dev nlohmann-json3-dev libfdt-dev libcxxopts-dev
   libgtest-dev libgmock-dev libssl-dev libzstd-dev liblzma-dev zlib1g-dev liblz4-dev libslirp-dev linux-libc-dev
+  # package repositories: signatures checked with gpgv against Debian's
+  # keyring; tests sign their own with gpg and compress with the real tools
+  gpgv gpg debian-archive-keyring xz-utils bzip2 zstd
   # ACPI table tests disassemble with iasl
   acpica-tools
   # fuzzing: clang with libFuzzer and the sanitizer runtimes
