@@ -1,5 +1,7 @@
 #include "cli/starlark_command.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "cli/exit_codes.h"
+#include "cli/starlark_repl.h"
 #include "starlark/builtins.h"
 #include "starlark/eval.h"
 #include "starlark/loader.h"
@@ -22,6 +25,7 @@ namespace sl = tinyrange::starlark;
 void Usage(FILE* out) {
   std::fprintf(out,
                "usage: tr starlark [--option=NAME]... FILE [ARGS...]\n"
+               "       tr starlark [--option=NAME]...          (a REPL on stdin)\n"
                "       tr starlark test [--lib DIR]... [-v] FILE...\n"
                "\n"
                "Runs a Starlark file; ARGS are available to it as the tuple argv.\n"
@@ -75,8 +79,10 @@ int StarlarkCommand(int argc, char** argv) {
     dialect.ApplyFileOptions("# option:" + a.substr(9) + "\n");
   }
   if (i >= argc) {
-    Usage(stderr);
-    return kExitUsage;
+    // No file: the REPL, on stdin (prompts only on a terminal).
+    sl::StringDict predeclared = sl::StandardLibrary();
+    predeclared["argv"] = sl::MakeTuple({});
+    return RunStarlarkRepl(stdin, isatty(STDIN_FILENO) != 0, predeclared, dialect);
   }
   std::string file = argv[i];
   std::ifstream in(file, std::ios::binary);

@@ -549,7 +549,7 @@ Value Call(Thread& th, const Value& fn, Args& args) {
 }
 
 StringDict ExecFile(Thread& th, const std::string& filename, const std::string& src,
-                    const StringDict& predeclared, const Dialect& dialect_in) {
+                    const StringDict& predeclared, const Dialect& dialect_in, bool freeze) {
   Dialect dialect = dialect_in;
   dialect.ApplyFileOptions(src);
   std::vector<SyntaxError> errors;
@@ -571,6 +571,7 @@ StringDict ExecFile(Thread& th, const std::string& filename, const std::string& 
       msg += (msg.empty() ? "" : "\n") + filename + ":" + std::to_string(e.line) + ":" + std::to_string(e.col) + ": " + e.msg;
     Error err(msg);
     err.has_pos = true;
+    err.syntax = true;
     throw err;
   }
   mod->globals.resize(mod->file->globals.size());
@@ -587,7 +588,7 @@ StringDict ExecFile(Thread& th, const std::string& filename, const std::string& 
   StringDict out;
   for (size_t i = 0; i < mod->globals.size(); i++) {
     if (!mod->globals[i]) continue;
-    Freeze(mod->globals[i]);
+    if (freeze) Freeze(mod->globals[i]);
     if (!mod->file->loaded[i]) out[mod->file->globals[i]] = mod->globals[i];
   }
   return out;

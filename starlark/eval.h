@@ -82,9 +82,11 @@ Value CallMethod(Thread& th, MethodFn method, const Value& self, const std::stri
 
 // Compiles and executes a module. `predeclared` names shadow the universal
 // builtins. Throws Error for runtime errors; syntax errors are thrown as a
-// single Error listing every one. Returns the module's globals (frozen).
+// single Error listing every one (with `syntax` set). Returns the module's
+// globals, frozen unless `freeze` is false (the REPL keeps them mutable
+// from one input to the next).
 StringDict ExecFile(Thread& th, const std::string& filename, const std::string& src,
-                    const StringDict& predeclared, const Dialect& dialect);
+                    const StringDict& predeclared, const Dialect& dialect, bool freeze = true);
 
 // The universal builtins (abs, len, ...), shared by all modules.
 const StringDict& Universe();

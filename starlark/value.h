@@ -40,6 +40,7 @@ class Error : public std::exception {
   // Innermost frame first.
   std::vector<Frame> stack;
   bool has_pos = false;
+  bool syntax = false;  // a syntax or resolution error: nothing was executed
   int line = 0, col = 0;
   std::string builtin;  // name of the builtin that raised it, if any
   // Renders "Traceback ... Error: msg" like other implementations.
