@@ -69,6 +69,7 @@ std::vector<uint8_t> BuildInitArchive(const PlanInit& init) {
   config.env = init.env;
   config.cwd = init.cwd;
   config.hostname = init.hostname;
+  config.net = init.network;
   config.uid = init.uid;
   config.gid = init.gid;
   for (const auto& m : init.modules) config.modules.push_back({m, ""});

@@ -209,6 +209,10 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
       }
     }
   }
+  // With user networking the addresses are known: guest-init sets up eth0.
+  if (plan.init && plan.net && plan.net->backend == "user" && plan.init->network.empty()) {
+    plan.init->network = kUserNetworkGuestConfig;
+  }
   if (plan.kernel.empty()) {
     std::fprintf(stderr, "tr vm: --kernel (or a plan with \"kernel\") is required (see tr vm --help)\n");
     status = kExitUsage;

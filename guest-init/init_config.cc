@@ -21,6 +21,7 @@ constexpr KeySpelling kKeys[] = {
     {"module", InitConfigKey::kModule},
     {"module-params", InitConfigKey::kModuleParams},
     {"console", InitConfigKey::kConsole},
+    {"net", InitConfigKey::kNet},
     {"end", InitConfigKey::kEnd},
 };
 
@@ -113,7 +114,7 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
   size_t records_start = pos;
 
   bool seen_cwd = false, seen_hostname = false, seen_uid = false, seen_gid = false,
-       seen_console = false;
+       seen_console = false, seen_net = false;
   // module-params must follow a module directly, and only once.
   bool params_allowed = false;
 
@@ -196,6 +197,15 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
         if (value.empty()) return Fail(error, "empty value", name, value_start);
         out->console = value;
         break;
+      case InitConfigKey::kNet: {
+        if (!once(&seen_net)) return Fail(error, "duplicate key", name, key_start);
+        InitNetConfig net;
+        if (!ParseInitNetConfig(value, &net)) {
+          return Fail(error, "expected IFACE ADDRESS/PREFIX GATEWAY DNS", name, value_start);
+        }
+        out->net = value;
+        break;
+      }
       case InitConfigKey::kEnd:
         if (!value.empty()) return Fail(error, "end record has a value", name, value_start);
         if (pos != input.size()) return Fail(error, "data after end record", {}, pos);
@@ -206,6 +216,63 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
     }
     params_allowed = next_params_allowed;
   }
+}
+
+namespace {
+
+// One dotted-quad IPv4 address at the front of *text, consumed.
+bool TakeIpv4(std::string_view* text, uint8_t out[4]) {
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (text->empty() || (*text)[0] != '.') return false;
+      *text = Slice(*text, 1);
+    }
+    uint32_t octet = 0;
+    size_t digits = 0;
+    while (digits < text->size() && (*text)[digits] >= '0' && (*text)[digits] <= '9' && digits < 3) {
+      octet = octet * 10 + static_cast<uint32_t>((*text)[digits] - '0');
+      ++digits;
+    }
+    if (digits == 0 || octet > 255) return false;
+    *text = Slice(*text, digits);
+    out[part] = static_cast<uint8_t>(octet);
+  }
+  return true;
+}
+
+bool TakeSpace(std::string_view* text) {
+  if (text->empty() || (*text)[0] != ' ') return false;
+  *text = Slice(*text, 1);
+  return true;
+}
+
+}  // namespace
+
+bool ParseInitNetConfig(std::string_view text, InitNetConfig* out) {
+  size_t space = text.find(' ');
+  if (space == 0 || space == std::string_view::npos || space >= sizeof(out->interface)) return false;
+  for (size_t i = 0; i < space; ++i) {
+    char c = text[i];
+    if (c == '/' || c <= ' ' || c > '~') return false;
+    out->interface[i] = c;
+  }
+  out->interface[space] = '\0';
+  text = Slice(text, space + 1);
+  if (!TakeIpv4(&text, out->address)) return false;
+  if (text.empty() || text[0] != '/') return false;
+  text = Slice(text, 1);
+  uint32_t prefix = 0;
+  size_t digits = 0;
+  while (digits < text.size() && digits < 2 && text[digits] >= '0' && text[digits] <= '9') {
+    prefix = prefix * 10 + static_cast<uint32_t>(text[digits] - '0');
+    ++digits;
+  }
+  if (digits == 0 || prefix > 32) return false;
+  out->prefix_length = prefix;
+  text = Slice(text, digits);
+  if (!TakeSpace(&text) || !TakeIpv4(&text, out->gateway)) return false;
+  if (!TakeSpace(&text) || !TakeIpv4(&text, out->dns)) return false;
+  return text.empty();
 }
 
 bool InitConfigCursor::Next(InitConfigRecord* record) {

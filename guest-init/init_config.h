@@ -30,6 +30,10 @@
 //                  module    it ("name=value name2=value2")
 //   console        0..1      device for the command's stdio (default
 //                            "/dev/console")
+//   net            0..1      "IFACE ADDRESS/PREFIX GATEWAY DNS" (IPv4): set
+//                            the interface up with that address, a default
+//                            route through GATEWAY, and DNS in
+//                            /etc/resolv.conf (user networking's settings)
 //
 // Anything else (an unknown key, a repeated single key, a bad number, a
 // missing terminator, data after `end`, another magic or version) is an
@@ -66,6 +70,7 @@ enum class InitConfigKey : uint8_t {
   kModule,
   kModuleParams,
   kConsole,
+  kNet,
   kEnd,
 };
 
@@ -97,7 +102,21 @@ struct InitConfigView {
   std::string_view console = kDefaultConsole;
   uint32_t uid = 0;
   uint32_t gid = 0;
+  std::string_view net;  // empty: no interface to configure
 };
+
+// A parsed "net" value. Addresses are the four octets in order (network
+// byte order, ready for sin_addr).
+struct InitNetConfig {
+  char interface[16] = {};  // IFNAMSIZ, NUL-terminated
+  uint8_t address[4] = {};
+  uint32_t prefix_length = 0;
+  uint8_t gateway[4] = {};
+  uint8_t dns[4] = {};
+};
+
+// Parses "IFACE A.B.C.D/N A.B.C.D A.B.C.D"; false if malformed.
+bool ParseInitNetConfig(std::string_view text, InitNetConfig* out);
 
 // Parses and validates `input`. On failure returns false and fills *error.
 bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigError* error);

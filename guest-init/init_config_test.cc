@@ -353,3 +353,48 @@ TEST(InitConfigTest, ErrorMessagesAreReadable) {
 
 }  // namespace
 }  // namespace tinyrange
+
+namespace tinyrange {
+namespace {
+
+TEST(InitConfigNetTest, RoundTripsAndParsesTheInterface) {
+  InitConfig c;
+  c.argv = {"/bin/true"};
+  c.net = "eth0 10.0.2.15/24 10.0.2.2 10.0.2.3";
+  std::string bytes = EncodeInitConfig(c);
+  InitConfig back;
+  InitConfigError error;
+  ASSERT_TRUE(DecodeInitConfig(bytes, &back, &error));
+  EXPECT_EQ(back.net, c.net);
+  InitNetConfig net;
+  ASSERT_TRUE(ParseInitNetConfig(back.net, &net));
+  EXPECT_STREQ(net.interface, "eth0");
+  EXPECT_EQ(net.address[0], 10);
+  EXPECT_EQ(net.address[3], 15);
+  EXPECT_EQ(net.prefix_length, 24u);
+  EXPECT_EQ(net.gateway[3], 2);
+  EXPECT_EQ(net.dns[3], 3);
+}
+
+TEST(InitConfigNetTest, MalformedValuesAreRefused) {
+  std::string prefix = "tinyrange-init-config 1\n" + std::string("argv\0ls\0", 8);
+  auto with_net = [&](const std::string& value) {
+    return prefix + "net" + std::string(1, '\0') + value + std::string(1, '\0') + std::string("end\0\0", 5);
+  };
+  for (const char* bad : {"", "eth0", "eth0 10.0.2.15 10.0.2.2 10.0.2.3", "eth0 10.0.2.15/33 10.0.2.2 10.0.2.3",
+                          "eth0 10.0.2.256/24 10.0.2.2 10.0.2.3", "eth0 10.0.2/24 10.0.2.2 10.0.2.3",
+                          "eth0 10.0.2.15/24 10.0.2.2", "eth0 10.0.2.15/24 10.0.2.2 10.0.2.3 extra",
+                          "an-interface-name-too-long 10.0.2.15/24 10.0.2.2 10.0.2.3", "a/b 10.0.2.15/24 10.0.2.2 10.0.2.3"}) {
+    InitConfigView view;
+    InitConfigError error;
+    EXPECT_FALSE(ParseInitConfig(with_net(bad), &view, &error)) << bad;
+    EXPECT_STREQ(error.message, "expected IFACE ADDRESS/PREFIX GATEWAY DNS") << bad;
+  }
+  InitConfig c;
+  c.argv = {"/bin/true"};
+  c.net = "eth0 nonsense";
+  EXPECT_THROW(EncodeInitConfig(c), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace tinyrange

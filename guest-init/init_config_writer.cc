@@ -36,6 +36,7 @@ std::string EncodeInitConfig(const InitConfig& config) {
     }
   }
   Append(&out, InitConfigKey::kConsole, config.console, "console");
+  if (!config.net.empty()) Append(&out, InitConfigKey::kNet, config.net, "net");
   Append(&out, InitConfigKey::kEnd, "", "end");
 
   // The parser is the one definition of a valid config; running it here
@@ -57,6 +58,7 @@ bool DecodeInitConfig(std::string_view data, InitConfig* out, InitConfigError* e
   config.cwd = view.cwd;
   config.hostname = view.hostname;
   config.console = view.console;
+  config.net = view.net;
   config.uid = view.uid;
   config.gid = view.gid;
   InitConfigCursor cursor(view);

@@ -29,6 +29,7 @@ struct InitConfig {
   uint32_t gid = 0;
   std::vector<InitModule> modules;  // loaded in this order
   std::string console{kDefaultConsole};
+  std::string net;  // "IFACE ADDRESS/PREFIX GATEWAY DNS", or "" for none
 
   bool operator==(const InitConfig&) const = default;
 };

@@ -79,6 +79,16 @@ int main() {
   }
   err = BringUpLoopback();
   if (err != 0) LogErrno("bring up lo", err);
+  if (!config.net.empty()) {
+    // The command may not need the network: a failure is reported, and the
+    // command runs anyway.
+    InitNetConfig net;
+    ParseInitNetConfig(config.net, &net);  // validated with the config
+    const char* step = "";
+    mkdir("/etc", 0755);
+    err = ConfigureInterface(net, "/etc/resolv.conf", &step);
+    if (err != 0) LogErrno2("network: ", step, err);
+  }
 
   pid_t command = StartCommand(config);
   if (command < 0) {

@@ -311,6 +311,11 @@ TEST(VmCliTest, NetworkFlagsBecomeThePlan) {
   EXPECT_NE(r.out.find("\"mac\": \"02:00:00:00:00:09\""), std::string::npos) << r.out;
   ProcessResult none = RunProcess({TR_BINARY, "vm", "--kernel", "/k", "--print-plan"});
   EXPECT_EQ(none.out.find("\"net\""), std::string::npos) << none.out;  // no network unless asked
+  // With a command, guest-init is told to set up eth0 with slirp's addresses.
+  ProcessResult command = RunProcess({TR_BINARY, "vm", "--kernel", "/k", "--net", "user", "--print-plan", "--", "/bin/true"});
+  EXPECT_NE(command.out.find("\"network\": \"eth0 10.0.2.15/24 10.0.2.2 10.0.2.3\""), std::string::npos) << command.out;
+  ProcessResult tap = RunProcess({TR_BINARY, "vm", "--kernel", "/k", "--net", "tap=tr0", "--print-plan", "--", "/bin/true"});
+  EXPECT_EQ(tap.out.find("\"network\""), std::string::npos) << tap.out;  // the tap's network is not ours to know
 }
 
 TEST(VmCliTest, SharesBecomeThePlan) {

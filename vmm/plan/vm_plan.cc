@@ -69,7 +69,7 @@ class PlanReader {
   }
 
   PlanInit Init(const json& v) const {
-    CheckKeys(v, ".init", {"binary", "argv", "env", "cwd", "hostname", "uid", "gid", "modules", "files"});
+    CheckKeys(v, ".init", {"binary", "argv", "env", "cwd", "hostname", "uid", "gid", "modules", "files", "network"});
     PlanInit init;
     if (v.contains("binary")) init.binary = HostPath(v["binary"], ".init.binary");
     if (!v.contains("argv")) Fail(".init.argv", "required: the command guest-init runs");
@@ -80,6 +80,7 @@ class PlanReader {
     if (v.contains("uid")) init.uid = static_cast<uint32_t>(Unsigned(v["uid"], ".init.uid", UINT32_MAX));
     if (v.contains("gid")) init.gid = static_cast<uint32_t>(Unsigned(v["gid"], ".init.gid", UINT32_MAX));
     if (v.contains("modules")) init.modules = Strings(v["modules"], ".init.modules");
+    if (v.contains("network")) init.network = String(v["network"], ".init.network");
     if (v.contains("files")) {
       const json& files = v["files"];
       if (!files.is_array()) Fail(".init.files", "expected an array of {host, guest} objects");
@@ -308,6 +309,7 @@ std::string SerializeVmPlan(const VmPlan& plan) {
     const PlanInit& i = *plan.init;
     json init = {{"argv", i.argv}, {"cwd", i.cwd}, {"hostname", i.hostname}, {"uid", i.uid}, {"gid", i.gid}};
     if (!i.binary.empty()) init["binary"] = i.binary;
+    if (!i.network.empty()) init["network"] = i.network;
     if (!i.env.empty()) init["env"] = i.env;
     if (!i.modules.empty()) init["modules"] = i.modules;
     if (!i.files.empty()) {

@@ -30,7 +30,11 @@
 //     "env": ["K=V", ...], "cwd": "/", "hostname": "tinyrange",
 //     "uid": 0, "gid": 0,
 //     "modules": ["PATH-IN-GUEST", ...],
-//     "files": [{"host": "PATH", "guest": "PATH", "mode": 493}, ...]
+//     "files": [{"host": "PATH", "guest": "PATH", "mode": 493}, ...],
+//     "network": "IFACE ADDRESS/PREFIX GATEWAY DNS"
+//                                      optional: an interface for guest-init to set
+//                                      up (default with user networking:
+//                                      "eth0 10.0.2.15/24 10.0.2.2 10.0.2.3")
 //   }
 // }
 // Relative host paths are resolved against the plan file's directory.
@@ -62,7 +66,12 @@ struct PlanInit {
   uint32_t gid = 0;
   std::vector<std::string> modules;
   std::vector<PlanFile> files;
+  std::string network;  // "" = none (see the format above)
 };
+
+// What guest-init configures when the VM has user networking (libslirp's
+// fixed addresses) and the plan names no interface itself.
+inline constexpr const char* kUserNetworkGuestConfig = "eth0 10.0.2.15/24 10.0.2.2 10.0.2.3";
 
 struct PlanDisk {
   std::string path;
