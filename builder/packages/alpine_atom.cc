@@ -38,10 +38,18 @@ std::optional<AlpineAtom> ParseAlpineAtom(std::string_view text, std::string* er
   size_t n = 0;
   for (; n < rest.size() && (rest[n] == '<' || rest[n] == '>' || rest[n] == '=' || rest[n] == '~'); ++n) {
     switch (rest[n]) {
-      case '<': atom.less = true; break;
-      case '>': atom.greater = true; break;
-      case '=': atom.equal = true; break;
-      default: atom.fuzzy = atom.equal = true; break;
+      case '<':
+        atom.less = true;
+        break;
+      case '>':
+        atom.greater = true;
+        break;
+      case '=':
+        atom.equal = true;
+        break;
+      default:
+        atom.fuzzy = atom.equal = true;
+        break;
     }
   }
   if (atom.less && atom.greater) return fail("both '<' and '>' in the operator");
@@ -71,7 +79,8 @@ std::optional<std::vector<AlpineAtom>> ParseAlpineAtoms(std::string_view field, 
 
 bool AlpineVersionMatches(std::string_view version, const AlpineAtom& atom) {
   if (!atom.versioned()) return true;  // also the checksum form
-  int r = atom.fuzzy && AlpineVersionHasPrefix(version, atom.version) ? 0 : CompareAlpineVersions(version, atom.version);
+  int r =
+      atom.fuzzy && AlpineVersionHasPrefix(version, atom.version) ? 0 : CompareAlpineVersions(version, atom.version);
   return (r < 0 && atom.less) || (r == 0 && atom.equal) || (r > 0 && atom.greater);
 }
 

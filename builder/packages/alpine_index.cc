@@ -15,8 +15,8 @@ bool ParseNumber(std::string_view text, uint64_t* out) {
 
 bool IsBase64(std::string_view s) {
   for (char c : s) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
-              c == '=';
+    bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
     if (!ok) return false;
   }
   return true;
@@ -52,10 +52,10 @@ std::optional<std::vector<PackageRecord>> ConvertApkIndex(std::string_view text,
     if (!block) return true;
     Block& b = *block;
     const std::string& pkg = b.record.name;
-    const char* missing = !b.has_name      ? "P (name)"
-                          : !b.has_version ? "V (version)"
-                          : !b.has_arch    ? "A (architecture)"
-                          : !b.has_size    ? "S (size)"
+    const char* missing = !b.has_name       ? "P (name)"
+                          : !b.has_version  ? "V (version)"
+                          : !b.has_arch     ? "A (architecture)"
+                          : !b.has_size     ? "S (size)"
                           : !b.has_checksum ? "C (checksum)"
                                             : nullptr;
     if (missing) {

@@ -1,1 +1,110 @@
-// Being written.
+#include "builder/packages/alpine_repository.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "builder/download/sha256.h"
+#include "builder/packages/alpine_index.h"
+#include "builder/packages/alpine_signature.h"
+#include "builder/packages/package_record.h"
+
+namespace tinyrange::packages {
+namespace {
+
+// Bumped when the conversion changes, so old record files are not reused.
+constexpr const char* kConverterVersion = "alpine-records-1";
+
+// A file name for a mirror URI: characters not safe in a name become '_'.
+std::string SafeName(const std::string& text) {
+  std::string out;
+  for (char c : text) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
+  return out;
+}
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+bool WriteAtomically(const std::string& path, const std::string& data, std::string* error) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." +
+                    std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    if (!out.flush()) {
+      std::remove(tmp.c_str());
+      *error = "cannot write " + tmp;
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    *error = "cannot move " + tmp + " into place";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<AlpineIndexes> UpdateAlpineIndexes(const std::vector<AlpineRepository>& repos,
+                                                 const std::string& architecture, const std::string& keys_dir,
+                                                 const std::string& cache_root, download::Downloader& downloader,
+                                                 std::string* error) {
+  // 1. Every index, fetched afresh (an index changes under the same name).
+  std::vector<download::DownloadRequest> requests;
+  for (const auto& r : repos) {
+    std::string path = r.branch + "/" + r.repo + "/" + architecture + "/APKINDEX.tar.gz";
+    download::DownloadRequest q;
+    q.url = r.mirror + "/" + path;
+    q.destination = cache_root + "/repos/alpine/" + SafeName(r.mirror) + "/" + path;
+    q.refresh = true;
+    q.label = path;
+    requests.push_back(std::move(q));
+  }
+  auto fetched = downloader.Fetch(requests);
+  AlpineIndexes result;
+  for (size_t i = 0; i < repos.size(); ++i) {
+    const AlpineRepository& r = repos[i];
+    const std::string name = r.mirror + "/" + requests[i].label;
+    if (!fetched[i].ok) {
+      *error = "cannot fetch the Alpine index " + name + ": " + fetched[i].error;
+      return std::nullopt;
+    }
+    if (fetched[i].from_cache)
+      result.notes.push_back(r.branch + "/" + r.repo + ": the cached index was used (offline)");
+    std::string data;
+    if (!ReadFile(requests[i].destination, &data)) {
+      *error = "cannot read " + requests[i].destination;
+      return std::nullopt;
+    }
+    std::string records =
+        cache_root + "/records/alpine/" +
+        download::Sha256Hex(std::string(kConverterVersion) + "\n" + architecture + "\n" + download::Sha256Hex(data)) +
+        ".jsonl";
+    result.record_files.push_back(records);
+    if (std::filesystem::exists(records)) continue;
+    // 2. Not converted yet: verify, then convert.
+    auto verified = VerifyApkIndex(data, name, keys_dir, error);
+    if (!verified) return std::nullopt;
+    auto converted = ConvertApkIndex(verified->apkindex, name + ":APKINDEX", architecture, error);
+    if (!converted) return std::nullopt;
+    RecordFile file{{Distro::kAlpine, r.branch + "/" + r.repo + "/" + architecture}, std::move(*converted)};
+    if (!WriteAtomically(records, SerializeRecordFile(file), error)) return std::nullopt;
+  }
+  return result;
+}
+
+}  // namespace tinyrange::packages

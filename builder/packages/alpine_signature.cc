@@ -147,34 +147,48 @@ std::optional<VerifiedApkIndex> VerifyApkIndex(std::string_view data, const std:
   std::string why;
   auto signature_tar = DecompressBuffer(data.substr(0, *split), name, &why, 1 << 20);
   if (!signature_tar) return fail("the signature stream cannot be read: " + why);
-  std::string key_name, signature;
-  const EVP_MD* digest = nullptr;
+  // Signature entries in file order; the first whose key is trusted here
+  // decides (an index may carry signatures by several keys).
+  struct Signature {
+    std::string key;
+    std::string bytes;
+    const EVP_MD* digest;
+  };
+  std::vector<Signature> signatures;
   for (auto& [entry, content] : TarEntries(*signature_tar)) {
     const std::pair<const char*, const EVP_MD*> kinds[] = {{".SIGN.RSA256.", EVP_sha256()}, {".SIGN.RSA.", EVP_sha1()}};
     for (const auto& [prefix, md] : kinds) {
       if (entry.rfind(prefix, 0) == 0) {
-        key_name = entry.substr(std::string_view(prefix).size());
-        signature = std::move(content);
-        digest = md;
+        signatures.push_back({entry.substr(std::string_view(prefix).size()), std::move(content), md});
         break;
       }
     }
-    if (digest) break;
   }
-  if (!digest) return fail("has no signature: the first stream holds no .SIGN.RSA.* or .SIGN.RSA256.* entry");
-  // The key name comes from the file; it must stay a plain file name.
-  if (key_name.empty() || key_name.find('/') != std::string::npos || key_name == "." || key_name == "..") {
-    return fail("the signature names an invalid key '" + key_name + "'");
+  if (signatures.empty()) {
+    return fail("has no signature: the first stream holds no .SIGN.RSA.* or .SIGN.RSA256.* entry");
   }
-  std::string key_path = (std::filesystem::path(keys_dir) / key_name).string();
-  std::string pem;
-  if (!ReadFile(key_path, &pem)) {
-    return fail("signed with key '" + key_name + "', which is not in the key directory " + keys_dir +
+  const Signature* chosen = nullptr;
+  std::string key_path, pem, names;
+  for (const auto& sig : signatures) {
+    // The key name comes from the file; it must stay a plain file name.
+    if (sig.key.empty() || sig.key.find('/') != std::string::npos || sig.key == "." || sig.key == "..") {
+      return fail("the signature names an invalid key '" + sig.key + "'");
+    }
+    names += (names.empty() ? "'" : ", '") + sig.key + "'";
+    key_path = (std::filesystem::path(keys_dir) / sig.key).string();
+    if (ReadFile(key_path, &pem)) {
+      chosen = &sig;
+      break;
+    }
+  }
+  if (!chosen) {
+    return fail("signed with key " + names + ", which is not in the key directory " + keys_dir +
                 " (add the repository's public key there, or point TR_ALPINE_KEYS / --alpine-keys at a directory "
                 "that has it)");
   }
+  const std::string& key_name = chosen->key;
   std::string_view index_stream = data.substr(*split);
-  if (!RsaVerify(pem, digest, index_stream, signature, &why)) {
+  if (!RsaVerify(pem, chosen->digest, index_stream, chosen->bytes, &why)) {
     return fail("BAD SIGNATURE: the key '" + key_name + "' (" + key_path + ") " + why +
                 "; the index was altered or is not from this repository");
   }

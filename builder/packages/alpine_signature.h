@@ -5,7 +5,8 @@
 // index tar (DESCRIPTION, APKINDEX). The signature covers the second
 // gzip stream's compressed bytes exactly, so the stream boundary matters.
 // KEYNAME is the file name of the signer's PEM public key in the key
-// directory (/etc/apk/keys on Alpine).
+// directory (/etc/apk/keys on Alpine). With several signature entries,
+// the first whose key is in the directory is the one checked.
 #pragma once
 
 #include <optional>

@@ -14,9 +14,9 @@ enum Kind { kFirstDigits, kDigits, kLetter, kSuffix, kSuffixNumber, kHash, kRevi
 enum Suffix { kAlpha, kBeta, kPre, kRc, kNoSuffix, kCvs, kSvn, kGit, kHg, kP, kBadSuffix };
 
 Suffix SuffixOf(std::string_view s) {
-  static constexpr std::pair<std::string_view, Suffix> kNames[] = {
-      {"alpha", kAlpha}, {"beta", kBeta}, {"pre", kPre}, {"rc", kRc}, {"cvs", kCvs},
-      {"svn", kSvn},     {"git", kGit},   {"hg", kHg},   {"p", kP}};
+  static constexpr std::pair<std::string_view, Suffix> kNames[] = {{"alpha", kAlpha}, {"beta", kBeta}, {"pre", kPre},
+                                                                   {"rc", kRc},       {"cvs", kCvs},   {"svn", kSvn},
+                                                                   {"git", kGit},     {"hg", kHg},     {"p", kP}};
   for (const auto& [name, value] : kNames) {
     if (s == name) return value;
   }
