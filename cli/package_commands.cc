@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "builder/download/progress.h"
+#include "builder/packages/alpine_collection.h"
+#include "builder/packages/alpine_planner.h"
+#include "builder/packages/alpine_version.h"
 #include "builder/packages/debian_collection.h"
 #include "builder/packages/debian_planner.h"
 #include "builder/packages/debian_version.h"
@@ -27,38 +30,56 @@ constexpr int kExitRepositoryError = 4;  // fetch, signature or index failure
 
 void AddCollectionOptions(cxxopts::Options& spec) {
   spec.add_options()
-      ("distro", "distribution: debian:SUITE (default debian:bookworm)", cxxopts::value<std::string>())
+      ("distro", "distribution: debian:SUITE or alpine:VERSION (default debian:bookworm)", cxxopts::value<std::string>())
       ("debian-mirror", "Debian mirror URI (default: from /etc/apt/sources.list*; also TR_DEBIAN_MIRROR)",
+       cxxopts::value<std::string>())
+      ("alpine-mirror", "Alpine mirror URI (or TR_ALPINE_MIRROR; required for alpine:)", cxxopts::value<std::string>())
+      ("alpine-keys", "directory of Alpine's signing keys (or TR_ALPINE_KEYS; default /etc/apk/keys)",
        cxxopts::value<std::string>())
       ("arch", "architecture (default amd64)", cxxopts::value<std::string>())
       ("offline", "use only what is in the cache; fetch nothing")
       ("h,help", "show this help");
 }
 
+std::string Distro(const cxxopts::ParseResult& args) {
+  return args.count("distro") ? args["distro"].as<std::string>() : "debian:bookworm";
+}
+
 // Opens the collection the flags name; prints the error and sets *status
 // on failure.
 std::optional<PackageIndex> OpenCollection(const char* command, const cxxopts::ParseResult& args, bool verbose,
                                            int* status) {
-  std::string distro = args.count("distro") ? args["distro"].as<std::string>() : "debian:bookworm";
+  std::string distro = Distro(args);
   size_t colon = distro.find(':');
   std::string family = distro.substr(0, colon);
-  if (family != "debian" || colon == std::string::npos || colon + 1 == distro.size()) {
-    std::fprintf(stderr, "tr %s: --distro %s: %s\n", command, distro.c_str(),
-                 family == "alpine" ? "Alpine collections are not available in this version of tinyrange yet"
-                                    : "expected debian:SUITE, e.g. debian:bookworm");
+  if ((family != "debian" && family != "alpine") || colon == std::string::npos || colon + 1 == distro.size()) {
+    std::fprintf(stderr, "tr %s: --distro %s: expected debian:SUITE (e.g. debian:bookworm) or alpine:VERSION (e.g. alpine:3.20)\n",
+                 command, distro.c_str());
     *status = kExitUsage;
     return std::nullopt;
   }
-  packages::CollectionOptions options;
-  options.suite = distro.substr(colon + 1);
-  if (args.count("debian-mirror")) options.mirror_override = args["debian-mirror"].as<std::string>();
-  if (args.count("arch")) options.architecture = args["arch"].as<std::string>();
-  options.offline = args.count("offline") > 0;
   download::ConsoleProgress progress(stderr);
-  options.progress = &progress;
   std::vector<std::string> notes;
   std::string error;
-  auto index = packages::OpenDebianCollection(options, &notes, &error);
+  std::optional<PackageIndex> index;
+  if (family == "debian") {
+    packages::CollectionOptions options;
+    options.suite = distro.substr(colon + 1);
+    if (args.count("debian-mirror")) options.mirror_override = args["debian-mirror"].as<std::string>();
+    if (args.count("arch")) options.architecture = args["arch"].as<std::string>();
+    options.offline = args.count("offline") > 0;
+    options.progress = &progress;
+    index = packages::OpenDebianCollection(options, &notes, &error);
+  } else {
+    packages::AlpineCollectionOptions options;
+    options.version = distro.substr(colon + 1);
+    if (args.count("alpine-mirror")) options.mirror_override = args["alpine-mirror"].as<std::string>();
+    if (args.count("alpine-keys")) options.keys_override = args["alpine-keys"].as<std::string>();
+    if (args.count("arch")) options.architecture = args["arch"].as<std::string>();
+    options.offline = args.count("offline") > 0;
+    options.progress = &progress;
+    index = packages::OpenAlpineCollection(options, &notes, &error);
+  }
   if (verbose) {
     for (const auto& n : notes) std::fprintf(stderr, "tr %s: note: %s\n", command, n.c_str());
   }
@@ -113,8 +134,11 @@ int QueryCommand(int argc, char** argv) {
   for (const auto& name : names) {
     // The highest version first; the others after it.
     std::vector<packages::PackageId> ids = index->WithName(name);
+    bool alpine = index->distro() == packages::Distro::kAlpine;
     std::stable_sort(ids.begin(), ids.end(), [&](auto a, auto b) {
-      return packages::CompareDebianVersionStrings(index->package(a).record.version, index->package(b).record.version) > 0;
+      const std::string& va = index->package(a).record.version;
+      const std::string& vb = index->package(b).record.version;
+      return (alpine ? packages::CompareAlpineVersions(va, vb) : packages::CompareDebianVersionStrings(va, vb)) > 0;
     });
     const auto& best = index->package(ids[0]).record;
     std::string versions = best.version;
@@ -129,7 +153,7 @@ int QueryCommand(int argc, char** argv) {
 
 int PlanCommand(int argc, char** argv) {
   cxxopts::Options spec("tr plan", "Resolve packages into an installation plan.\n\n"
-                                   "  tr plan [--distro debian:bookworm] PKG[=VERSION]... [--json]\n\n"
+                                   "  tr plan [--distro debian:bookworm|alpine:3.20] PKG[=VERSION]... [--json]\n\n"
                                    "Prints every package to install, in installation order, with the total\n"
                                    "download size. Exits 1 with an explanation when no consistent set exists.");
   AddCollectionOptions(spec);
@@ -165,7 +189,19 @@ int PlanCommand(int argc, char** argv) {
   if (!index) return status;
   if (args->count("arch")) request.architecture = (*args)["arch"].as<std::string>();
   std::string explanation;
-  auto plan = packages::PlanDebian(*index, request, &explanation);
+  std::optional<packages::Plan> plan;
+  if (index->distro() == packages::Distro::kAlpine) {
+    if (request.base != packages::BaseSet::kNone) {
+      std::fprintf(stderr, "tr plan: --base applies to Debian; for Alpine name the base packages (e.g. alpine-base)\n");
+      return kExitUsage;
+    }
+    packages::AlpinePlanRequest alpine;
+    alpine.packages = request.packages;
+    alpine.architecture = packages::AlpineArchitecture(args->count("arch") ? (*args)["arch"].as<std::string>() : "x86_64");
+    plan = packages::PlanAlpine(*index, alpine, &explanation);
+  } else {
+    plan = packages::PlanDebian(*index, request, &explanation);
+  }
   if (!plan) {
     std::fprintf(stderr, "tr plan: %s\n", explanation.c_str());
     return kExitNoPlan;

@@ -29,6 +29,9 @@ struct Goal {
   PackageId from = kNoPackage;  // whose dependency this is; kNoPackage for the request
   std::string origin;           // "requested", "essential", "required" for top-level goals
   bool pre = false;
+  // A requested name that is a real package must be installed under that
+  // name, as apt does: another package providing it is not enough.
+  bool exact = false;
 };
 
 struct ChoicePoint {
@@ -61,7 +64,7 @@ class Planner {
   bool ArchOk(PackageId id, const DebianRelation& r) const;
   bool Matches(PackageId id, const DebianRelation& r) const;
   bool ProviderMatches(const std::string& provided_version, const DebianRelation& r) const;
-  PackageId SatisfiedBy(const RelationGroup& group) const;
+  PackageId SatisfiedBy(const RelationGroup& group, bool exact = false) const;
   std::vector<PackageId> Candidates(const RelationGroup& group) const;
   // Chooses `id` for goal `goal`; on refusal returns false with *why.
   bool Select(PackageId id, size_t goal, std::string* why);
@@ -130,9 +133,10 @@ bool Planner::ProviderMatches(const std::string& provided_version, const DebianR
   return !provided_version.empty() && VersionSatisfies(provided_version, r.op, r.version);
 }
 
-PackageId Planner::SatisfiedBy(const RelationGroup& group) const {
+PackageId Planner::SatisfiedBy(const RelationGroup& group, bool exact) const {
   for (const auto& r : group) {
     if (auto it = chosen_by_name_.find(r.name); it != chosen_by_name_.end() && Matches(it->second, r)) return it->second;
+    if (exact) continue;
     if (auto it = chosen_providers_.find(r.name); it != chosen_providers_.end()) {
       for (const auto& [id, version] : it->second) {
         if (ProviderMatches(version, r)) return id;
@@ -329,7 +333,7 @@ bool Planner::AddTopLevelGoals(std::string* explanation) {
       }
       return false;
     }
-    agenda_.push_back({{r}, kNoPackage, "requested", false});
+    agenda_.push_back({{r}, kNoPackage, "requested", false, !index_.WithName(r.name).empty()});
   }
   if (request_.base == BaseSet::kNone) return true;
   // The base set: every name with an Essential (or required) version.
@@ -377,11 +381,15 @@ std::optional<Plan> Planner::Run(std::string* explanation) {
     return false;
   };
   while (i < agenda_.size()) {
-    if (SatisfiedBy(agenda_[i].group) != kNoPackage) {
+    if (SatisfiedBy(agenda_[i].group, agenda_[i].exact) != kNoPackage) {
       ++i;
       continue;
     }
     std::vector<PackageId> candidates = Candidates(agenda_[i].group);
+    if (agenda_[i].exact) {
+      // Only packages of the requested name, not its providers.
+      std::erase_if(candidates, [&](PackageId id) { return Rec(id).name != agenda_[i].group[0].name; });
+    }
     if (candidates.empty() && first_dead_end_.empty()) {
       first_dead_end_ = "cannot satisfy " + GroupText(agenda_[i].group) + ", needed by " + Chain(i) + ":" +
                         NoCandidateReason(agenda_[i].group);

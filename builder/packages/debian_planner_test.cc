@@ -91,6 +91,21 @@ TEST(DebianPlannerTest, VirtualPackagesAndVersionedProvides) {
   EXPECT_EQ(Pos(names, "impl-unversioned"), SIZE_MAX);
 }
 
+TEST(DebianPlannerTest, ARequestedRealPackageIsInstalledEvenIfProvided) {
+  // As apt: asking for a real package installs it, although a package
+  // chosen earlier provides its name (a transitional package, typically).
+  auto index = IndexOf({Para("bind9-dnsutils", "1", "Provides: dnsutils\n") + Para("dnsutils", "1", "Depends: bind9-dnsutils\n")});
+  std::string why;
+  auto plan = PlanFor(index, {"bind9-dnsutils", "dnsutils"}, &why);
+  ASSERT_TRUE(plan) << why;
+  EXPECT_EQ(Names(index, *plan), (std::vector<std::string>{"bind9-dnsutils=1", "dnsutils=1"}));
+  // A virtual name alone is satisfied by its provider.
+  auto virtual_only = IndexOf({Para("exim4", "4", "Provides: mail-transport-agent\n")});
+  auto plan2 = PlanFor(virtual_only, {"mail-transport-agent"}, &why);
+  ASSERT_TRUE(plan2) << why;
+  EXPECT_EQ(Names(virtual_only, *plan2), (std::vector<std::string>{"exim4=4"}));
+}
+
 TEST(DebianPlannerTest, RealPackageBeatsProviders) {
   auto index = IndexOf({Para("app", "1", "Depends: awk\n") + Para("awk", "1") + Para("mawk", "1", "Provides: awk\nPriority: required\n")});
   std::string why;
