@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
+
+#include "builder/packages/mapped_file.h"
 
 namespace tinyrange::packages {
 namespace {
@@ -41,27 +43,102 @@ void ForEachProvided(Distro distro, const std::string& field, Fn&& fn) {
 }  // namespace
 
 std::optional<PackageIndex> PackageIndex::Load(const std::vector<std::string>& paths, std::string* error) {
-  std::vector<RecordFile> files(paths.size());
-  std::vector<std::string> errors(paths.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < paths.size();) {
-      auto parsed = LoadRecordFile(paths[i], &errors[i]);
-      if (parsed) files[i] = std::move(*parsed);
-    }
+  // Every file is read once into a padded buffer, then cut at line
+  // boundaries into pieces of a few megabytes that threads parse straight
+  // into their final places: the biggest index (Debian main, 35 MB of
+  // records) no longer keeps one core busy while the other waits.
+  constexpr size_t kPieceBytes = 4 << 20;
+  struct File {
+    MappedFile buffer;
+    RecordFileHeader header;
+    std::string error;
   };
-  size_t threads = std::min<size_t>(paths.size(), std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-  for (const auto& e : errors) {
-    if (!e.empty()) {
-      if (error) *error = e;
+  struct Piece {
+    size_t file;
+    const char* data;
+    size_t size;
+    uint64_t first_line;
+    size_t first_slot;
+    size_t count;
+    std::string error;
+  };
+  std::vector<File> files(paths.size());
+  std::vector<std::vector<Piece>> pieces_of(paths.size());
+  auto run_parallel = [](size_t n, const std::function<void(size_t)>& task) {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < n;) task(i);
+    };
+    size_t threads = std::min<size_t>(n, std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+  };
+  run_parallel(paths.size(), [&](size_t f) {
+    File& file = files[f];
+    if (!file.buffer.Open(paths[f], &file.error)) return;
+    std::string_view text(file.buffer.data(), file.buffer.size());
+    if (text.empty()) {
+      file.error = paths[f] + ":0: empty record file";
+      return;
+    }
+    size_t newline = text.find('\n');
+    if (!ParseRecordHeader(text.substr(0, newline), paths[f], &file.header, &file.error)) return;
+    if (newline == std::string_view::npos) return;
+    uint64_t line = 2;
+    size_t pos = newline + 1;
+    while (pos < text.size()) {
+      size_t end = std::min(text.size(), pos + kPieceBytes);
+      if (end < text.size()) {
+        size_t cut = text.find('\n', end);
+        end = cut == std::string_view::npos ? text.size() : cut + 1;
+      }
+      size_t count = CountRecordLines(text.data() + pos, end - pos);
+      pieces_of[f].push_back({f, text.data() + pos, end - pos, line, 0, count, ""});
+      line += count;
+      pos = end;
+    }
+  });
+  for (const auto& file : files) {
+    if (!file.error.empty()) {
+      if (error) *error = file.error;
       return std::nullopt;
     }
   }
-  return FromRecordFiles(std::move(files), error);
+  PackageIndex index;
+  std::vector<Piece*> pieces;
+  size_t total = 0;
+  for (size_t f = 0; f < files.size(); ++f) {
+    if (f > 0 && files[f].header.distro != files[0].header.distro) {
+      if (error) *error = "record files of different distributions cannot share an index (" + paths[0] + ", " + paths[f] + ")";
+      return std::nullopt;
+    }
+    index.distro_ = files[f].header.distro;
+    index.repos_.push_back(files[f].header);
+    for (auto& piece : pieces_of[f]) {
+      piece.first_slot = total;
+      total += piece.count;
+      pieces.push_back(&piece);
+    }
+  }
+  index.packages_.resize(total);
+  run_parallel(pieces.size(), [&](size_t k) {
+    Piece& piece = *pieces[k];
+    for (size_t i = 0; i < piece.count; ++i) index.packages_[piece.first_slot + i].repo = static_cast<uint32_t>(piece.file);
+    ParseRecordLines(
+        piece.data, piece.size, paths[piece.file], piece.first_line,
+        [&](size_t i) -> PackageRecord& { return index.packages_[piece.first_slot + i].record; }, piece.count,
+        &piece.error);
+  });
+  for (const auto* piece : pieces) {
+    if (!piece->error.empty()) {
+      if (error) *error = piece->error;
+      return std::nullopt;
+    }
+  }
+  index.Build();
+  return index;
 }
 
 std::optional<PackageIndex> PackageIndex::FromRecordFiles(std::vector<RecordFile> files, std::string* error) {

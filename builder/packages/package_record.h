@@ -9,8 +9,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tinyrange::packages {
@@ -71,6 +73,18 @@ std::optional<RecordFile> ParseRecordFile(std::string_view text, const std::stri
 // Reads and parses a record file from disk; the file is read once, straight
 // into the parser's buffer (an index is tens of megabytes).
 std::optional<RecordFile> LoadRecordFile(const std::string& path, std::string* error);
+
+// The pieces, for loaders that parse parts of a file in parallel:
+// the header line (without its newline)...
+bool ParseRecordHeader(std::string_view line, const std::string& name, RecordFileHeader* header, std::string* error);
+// ...the number of record lines in [data, data + size)...
+size_t CountRecordLines(const char* data, size_t size);
+// ...and those lines, each filling slot(k) for k in [0, count). `data` must
+// be followed by simdjson's padding (readable bytes: the rest of the file,
+// or a padded buffer's padding). Errors name `name` and the line, counting
+// from `first_line`.
+bool ParseRecordLines(const char* data, size_t size, const std::string& name, uint64_t first_line,
+                      const std::function<PackageRecord&(size_t)>& slot, size_t count, std::string* error);
 std::string SerializeRecordFile(const RecordFile& file);
 
 }  // namespace tinyrange::packages
