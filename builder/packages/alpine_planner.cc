@@ -8,6 +8,7 @@
 
 #include "builder/packages/alpine_atom.h"
 #include "builder/packages/alpine_version.h"
+#include "builder/packages/install_order.h"
 
 namespace tinyrange::packages {
 namespace {
@@ -415,77 +416,33 @@ Plan Planner::Order() {
   std::sort(nodes.begin(), nodes.end(), [&](PackageId a, PackageId b) { return Rec(a).name < Rec(b).name; });
   std::unordered_map<PackageId, size_t> position;
   for (size_t n = 0; n < nodes.size(); ++n) position[nodes[n]] = n;
-  std::vector<std::vector<size_t>> edges(nodes.size());
+  std::vector<std::vector<OrderEdge>> edges(nodes.size());
   for (size_t n = 0; n < nodes.size(); ++n) {
     const Relations& rel = *relations_.at(nodes[n]);
     for (const auto* atoms : {&rel.depends, &rel.install_if}) {
       for (const auto& atom : *atoms) {
         if (atom.conflict) continue;
         PackageId dep = SatisfiedBy(atom);
-        if (dep != kNoPackage && dep != nodes[n]) edges[n].push_back(position.at(dep));
+        if (dep != kNoPackage && dep != nodes[n]) edges[n].push_back({position.at(dep)});
       }
     }
   }
-  // Tarjan's strongly connected components, iteratively; a component is
-  // complete only after everything it depends on, which is install order.
-  std::vector<int> low(nodes.size()), num(nodes.size(), -1);
-  std::vector<bool> on_stack(nodes.size(), false);
-  std::vector<size_t> stack;
-  std::vector<std::vector<size_t>> components;
-  int counter = 0;
-  for (size_t root = 0; root < nodes.size(); ++root) {
-    if (num[root] >= 0) continue;
-    std::vector<std::pair<size_t, size_t>> work{{root, 0}};
-    while (!work.empty()) {
-      auto& [v, e] = work.back();
-      if (e == 0 && num[v] < 0) {
-        num[v] = low[v] = counter++;
-        stack.push_back(v);
-        on_stack[v] = true;
-      }
-      if (e < edges[v].size()) {
-        size_t w = edges[v][e++];
-        if (num[w] < 0) {
-          work.push_back({w, 0});
-        } else if (on_stack[w]) {
-          low[v] = std::min(low[v], num[w]);
-        }
-        continue;
-      }
-      if (low[v] == num[v]) {
-        std::vector<size_t> component;
-        size_t w;
-        do {
-          w = stack.back();
-          stack.pop_back();
-          on_stack[w] = false;
-          component.push_back(w);
-        } while (w != v);
-        components.push_back(std::move(component));
-      }
-      size_t finished = v;
-      work.pop_back();
-      if (!work.empty()) low[work.back().first] = std::min(low[work.back().first], low[finished]);
-    }
-  }
+  // Alpine has no Pre-Depends: inside a cycle nothing can go first for a
+  // reason, and name order keeps the result the same from run to run.
+  InstallOrder order = OrderForInstall(edges);
   Plan plan;
-  for (auto& component : components) {
-    // Inside a cycle nothing can go first for a reason; name order keeps
-    // the result the same from run to run.
-    std::sort(component.begin(), component.end());
-    if (component.size() > 1) {
-      std::string line = "dependency cycle among";
-      for (size_t m : component) line += " " + Rec(nodes[m]).name;
-      line += "; installed in name order";
-      plan.cycles.push_back(line);
-    }
-    for (size_t m : component) {
-      PackageId id = nodes[m];
-      size_t g = chosen_for_goal_.at(id);
-      const Goal& goal = agenda_[g];
-      std::string reason = goal.from == kNoPackage ? goal.origin : AlpineAtomToString(goal.atom) + " <- " + Chain(g);
-      plan.packages.push_back({id, reason});
-    }
+  for (const auto& cycle : order.cycles) {
+    std::string line = "dependency cycle among";
+    for (size_t m : cycle) line += " " + Rec(nodes[m]).name;
+    line += "; installed in name order";
+    plan.cycles.push_back(line);
+  }
+  for (size_t m : order.order) {
+    PackageId id = nodes[m];
+    size_t g = chosen_for_goal_.at(id);
+    const Goal& goal = agenda_[g];
+    std::string reason = goal.from == kNoPackage ? goal.origin : AlpineAtomToString(goal.atom) + " <- " + Chain(g);
+    plan.packages.push_back({id, reason});
   }
   return plan;
 }

@@ -1,3 +1,4 @@
+#include "builder/download/cache_file.h"
 #include "builder/packages/alpine_repository.h"
 
 #include <unistd.h>
@@ -19,44 +20,6 @@ namespace {
 // Bumped when the conversion changes, so old record files are not reused.
 constexpr const char* kConverterVersion = "alpine-records-1";
 
-// A file name for a mirror URI: characters not safe in a name become '_'.
-std::string SafeName(const std::string& text) {
-  std::string out;
-  for (char c : text) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
-  return out;
-}
-
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
-bool WriteAtomically(const std::string& path, const std::string& data, std::string* error) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." +
-                    std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    if (!out.flush()) {
-      std::remove(tmp.c_str());
-      *error = "cannot write " + tmp;
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    *error = "cannot move " + tmp + " into place";
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<AlpineIndexes> UpdateAlpineIndexes(const std::vector<AlpineRepository>& repos,
@@ -69,7 +32,7 @@ std::optional<AlpineIndexes> UpdateAlpineIndexes(const std::vector<AlpineReposit
     std::string path = r.branch + "/" + r.repo + "/" + architecture + "/APKINDEX.tar.gz";
     download::DownloadRequest q;
     q.url = r.mirror + "/" + path;
-    q.destination = cache_root + "/repos/alpine/" + SafeName(r.mirror) + "/" + path;
+    q.destination = cache_root + "/repos/alpine/" + download::CacheSafeName(r.mirror) + "/" + path;
     q.refresh = true;
     q.label = path;
     requests.push_back(std::move(q));
@@ -86,7 +49,7 @@ std::optional<AlpineIndexes> UpdateAlpineIndexes(const std::vector<AlpineReposit
     if (fetched[i].from_cache)
       result.notes.push_back(r.branch + "/" + r.repo + ": the cached index was used (offline)");
     std::string data;
-    if (!ReadFile(requests[i].destination, &data)) {
+    if (!download::ReadWholeFile(requests[i].destination, &data)) {
       *error = "cannot read " + requests[i].destination;
       return std::nullopt;
     }
@@ -102,7 +65,7 @@ std::optional<AlpineIndexes> UpdateAlpineIndexes(const std::vector<AlpineReposit
     auto converted = ConvertApkIndex(verified->apkindex, name + ":APKINDEX", architecture, error);
     if (!converted) return std::nullopt;
     RecordFile file{{Distro::kAlpine, r.branch + "/" + r.repo + "/" + architecture}, std::move(*converted)};
-    if (!WriteAtomically(records, SerializeRecordFile(file), error)) return std::nullopt;
+    if (!download::WriteFileAtomically(records, SerializeRecordFile(file), error)) return std::nullopt;
   }
   return result;
 }

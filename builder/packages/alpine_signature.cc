@@ -1,3 +1,4 @@
+#include "builder/download/cache_file.h"
 #include "builder/packages/alpine_signature.h"
 
 #include <archive.h>
@@ -79,15 +80,6 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ReadTarGz(std::s
     out.emplace_back(archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "", std::move(content));
   }
   return out;
-}
-
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
 }
 
 // Verifies `signature` over `signed_data` with the PEM public key `pem`.
@@ -176,7 +168,7 @@ std::optional<VerifiedApkIndex> VerifyApkIndex(std::string_view data, const std:
     }
     names += (names.empty() ? "'" : ", '") + sig.key + "'";
     key_path = (std::filesystem::path(keys_dir) / sig.key).string();
-    if (ReadFile(key_path, &pem)) {
+    if (download::ReadWholeFile(key_path, &pem)) {
       chosen = &sig;
       break;
     }

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "builder/packages/debian_version.h"
+#include "builder/packages/install_order.h"
 
 namespace tinyrange::packages {
 namespace {
@@ -415,11 +416,7 @@ Plan Planner::Order() {
   std::sort(nodes.begin(), nodes.end(), [&](PackageId a, PackageId b) { return Rec(a).name < Rec(b).name; });
   std::unordered_map<PackageId, size_t> position;
   for (size_t n = 0; n < nodes.size(); ++n) position[nodes[n]] = n;
-  struct Edge {
-    size_t to;
-    bool pre;
-  };
-  std::vector<std::vector<Edge>> edges(nodes.size());
+  std::vector<std::vector<OrderEdge>> edges(nodes.size());
   for (size_t n = 0; n < nodes.size(); ++n) {
     const Relations& rel = *relations_.at(nodes[n]);
     for (bool pre : {true, false}) {
@@ -429,92 +426,23 @@ Plan Planner::Order() {
       }
     }
   }
-  // Tarjan's strongly connected components, iteratively; a component is
-  // complete only after everything it depends on, which is install order.
-  std::vector<int> low(nodes.size()), num(nodes.size(), -1);
-  std::vector<bool> on_stack(nodes.size(), false);
-  std::vector<size_t> stack;
-  std::vector<std::vector<size_t>> components;
-  int counter = 0;
-  for (size_t root = 0; root < nodes.size(); ++root) {
-    if (num[root] >= 0) continue;
-    std::vector<std::pair<size_t, size_t>> work{{root, 0}};
-    while (!work.empty()) {
-      auto& [v, e] = work.back();
-      if (e == 0 && num[v] < 0) {
-        num[v] = low[v] = counter++;
-        stack.push_back(v);
-        on_stack[v] = true;
-      }
-      if (e < edges[v].size()) {
-        size_t w = edges[v][e++].to;
-        if (num[w] < 0) {
-          work.push_back({w, 0});
-        } else if (on_stack[w]) {
-          low[v] = std::min(low[v], num[w]);
-        }
-        continue;
-      }
-      if (low[v] == num[v]) {
-        std::vector<size_t> component;
-        size_t w;
-        do {
-          w = stack.back();
-          stack.pop_back();
-          on_stack[w] = false;
-          component.push_back(w);
-        } while (w != v);
-        components.push_back(std::move(component));
-      }
-      size_t finished = v;
-      work.pop_back();
-      if (!work.empty()) low[work.back().first] = std::min(low[work.back().first], low[finished]);
-    }
-  }
+  InstallOrder order = OrderForInstall(edges);
   Plan plan;
-  for (auto& component : components) {
-    std::sort(component.begin(), component.end());  // by name
-    if (component.size() > 1) {
-      // Inside a cycle, Pre-Depends still decide: repeatedly take the first
-      // (by name) member whose pre-dependencies in the cycle are placed.
-      std::set<size_t> members(component.begin(), component.end()), placed;
-      std::vector<size_t> ordered;
-      while (ordered.size() < component.size()) {
-        size_t pick = SIZE_MAX;
-        for (size_t m : component) {
-          if (placed.count(m)) continue;
-          bool ready = true;
-          for (const auto& e : edges[m]) {
-            if (e.pre && members.count(e.to) && !placed.count(e.to)) ready = false;
-          }
-          if (ready) {
-            pick = m;
-            break;
-          }
-        }
-        if (pick == SIZE_MAX) {  // a Pre-Depends cycle: nothing is ready; take the first by name
-          for (size_t m : component) {
-            if (!placed.count(m)) {
-              pick = m;
-              break;
-            }
-          }
-        }
-        placed.insert(pick);
-        ordered.push_back(pick);
-      }
-      std::string line = "dependency cycle among";
-      for (size_t m : component) line += " " + Rec(nodes[m]).name;
-      line += "; installed in the order";
-      for (size_t m : ordered) line += " " + Rec(nodes[m]).name;
-      plan.cycles.push_back(line);
-      component = ordered;
-    }
-    for (size_t m : component) {
-      PackageId id = nodes[m];
-      const Goal& g = agenda_[chosen_for_goal_.at(id)];
-      plan.packages.push_back({id, g.from == kNoPackage ? g.origin : Chain(chosen_for_goal_.at(id))});
-    }
+  for (const auto& cycle : order.cycles) {
+    std::vector<std::string> names;
+    for (size_t m : cycle) names.push_back(Rec(nodes[m]).name);
+    std::string line = "dependency cycle among";
+    std::vector<std::string> sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& name : sorted) line += " " + name;
+    line += "; installed in the order";
+    for (const auto& name : names) line += " " + name;
+    plan.cycles.push_back(line);
+  }
+  for (size_t m : order.order) {
+    PackageId id = nodes[m];
+    const Goal& g = agenda_[chosen_for_goal_.at(id)];
+    plan.packages.push_back({id, g.from == kNoPackage ? g.origin : Chain(chosen_for_goal_.at(id))});
   }
   return plan;
 }

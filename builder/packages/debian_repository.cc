@@ -9,6 +9,7 @@
 #include <fstream>
 #include <thread>
 
+#include "builder/download/cache_file.h"
 #include "builder/download/cache_paths.h"
 #include "builder/download/sha256.h"
 #include "builder/packages/debian_index.h"
@@ -20,36 +21,6 @@ namespace {
 
 // Bumped when the conversion changes, so old record files are not reused.
 constexpr const char* kConverterVersion = "debian-records-1";
-
-// A file name for a mirror and suite: the URI's characters that are not
-// safe in a name become '_'.
-std::string SafeName(const std::string& text) {
-  std::string out;
-  for (char c : text) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
-  return out;
-}
-
-bool WriteAtomically(const std::string& path, const std::string& data, std::string* error) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." +
-                    std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    if (!out.flush()) {
-      std::remove(tmp.c_str());
-      *error = "cannot write " + tmp;
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    *error = "cannot move " + tmp + " into place";
-    return false;
-  }
-  return true;
-}
 
 struct IndexFile {
   size_t suite;
@@ -72,7 +43,7 @@ std::optional<DebianIndexes> UpdateDebianIndexes(const std::vector<DebianSuite>&
   for (const auto& s : suites) {
     download::DownloadRequest r;
     r.url = s.mirror + "/dists/" + s.suite + "/InRelease";
-    r.destination = cache_root + "/repos/debian/" + SafeName(s.mirror) + "/" + SafeName(s.suite) + "/InRelease";
+    r.destination = cache_root + "/repos/debian/" + download::CacheSafeName(s.mirror) + "/" + download::CacheSafeName(s.suite) + "/InRelease";
     r.refresh = true;
     r.label = s.suite + "/InRelease";
     releases.push_back(std::move(r));
@@ -169,7 +140,7 @@ std::optional<DebianIndexes> UpdateDebianIndexes(const std::vector<DebianSuite>&
       auto records = ConvertDebianPackages(*text, name, architecture, &errors[d]);
       if (!records) continue;
       RecordFile file{{Distro::kDebian, s.suite + "/" + f.component + "/" + architecture}, std::move(*records)};
-      WriteAtomically(f.records, SerializeRecordFile(file), &errors[d]);
+      download::WriteFileAtomically(f.records, SerializeRecordFile(file), &errors[d]);
     }
   };
   size_t threads = std::min<size_t>(download_of.size(), std::max(1u, std::thread::hardware_concurrency()));
