@@ -63,6 +63,10 @@ TEST(Eval, MutationDuringIteration) {
 
 TEST(Eval, StaticErrors) {
   EXPECT_EQ(RunSrc("x = y"), "error: t.star:1:5: undefined: y");
+  // Misspellings get a hint from the names in scope and the builtins.
+  EXPECT_EQ(RunSrc("x = lenn([])"), "error: t.star:1:5: undefined: lenn (did you mean len?)");
+  EXPECT_EQ(RunSrc("counter = 1\ndef f():\n  return countre + 1\n"),
+            "error: t.star:3:10: undefined: countre (did you mean counter?)");
   EXPECT_EQ(RunSrc("def f():\n  return f()\nx = f()"), "error: function f called recursively");
   Dialect d;
   d.recursion = true;

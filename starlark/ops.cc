@@ -954,17 +954,18 @@ Value GetAttr(const Value& x, const std::string& name) {
   return x->Attr(name);
 }
 
-std::string NoAttrMessage(const Value& x, const std::string& name) {
-  std::string msg = TypeName(x) + " has no ." + name + " field or method";
-  // Suggest the closest name within a small edit distance (case-insensitive).
-  std::string best;
-  size_t best_d = std::max<size_t>(2, name.size() / 3) + 1;
+std::string ClosestName(const std::string& name, const std::vector<std::string>& candidates, size_t max_distance) {
+  // Case-insensitive edit distance; the nearest candidate within the
+  // limit, or "".
   auto lower = [](std::string s) {
     for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return s;
   };
+  std::string best;
+  size_t best_d = max_distance + 1;
   std::string a = lower(name);
-  for (const auto& cand : AttrNames(x)) {
+  for (const auto& cand : candidates) {
+    if (cand == name) continue;
     std::string b = lower(cand);
     std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
     for (size_t j = 0; j <= b.size(); j++) prev[j] = j;
@@ -974,11 +975,17 @@ std::string NoAttrMessage(const Value& x, const std::string& name) {
         cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
       std::swap(prev, cur);
     }
-    if (prev[b.size()] < best_d) {
+    if (prev[b.size()] < best_d || (prev[b.size()] == best_d && !best.empty() && cand < best)) {
       best_d = prev[b.size()];
       best = cand;
     }
   }
+  return best;
+}
+
+std::string NoAttrMessage(const Value& x, const std::string& name) {
+  std::string msg = TypeName(x) + " has no ." + name + " field or method";
+  std::string best = ClosestName(name, AttrNames(x), std::max<size_t>(2, name.size() / 3));
   if (!best.empty()) msg += " (did you mean ." + best + "?)";
   return msg;
 }

@@ -41,6 +41,9 @@ std::string Percent(const std::string& fmt, const Value& args);
 // Attribute lookup (fields and bound methods); null if absent.
 Value GetAttr(const Value& x, const std::string& name);
 std::vector<std::string> AttrNames(const Value& x);
+// The candidate nearest to `name` (case-insensitive edit distance at most
+// `max_distance`, ties by name), or "": for "did you mean" hints.
+std::string ClosestName(const std::string& name, const std::vector<std::string>& candidates, size_t max_distance);
 // "T has no .name field or method", with a suggestion when one is close.
 std::string NoAttrMessage(const Value& x, const std::string& name);
 void Freeze(const Value& v);

@@ -1,8 +1,13 @@
 #include "starlark/resolve.h"
 
+#include <algorithm>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
+
+#include "starlark/eval.h"
+#include "starlark/ops.h"
 
 namespace tinyrange::starlark {
 
@@ -149,7 +154,22 @@ class Resolver {
       id.literal = std::move(v);
       return;
     }
-    Err(id.line, id.col, "undefined: " + id.op);
+    Err(id.line, id.col, "undefined: " + id.op + Hint(id.op, b));
+  }
+
+  // " (did you mean NAME?)" for a misspelt name: the names in scope here,
+  // the module's globals and the universal builtins. Short names get no
+  // hint: nearly everything is two edits from "x".
+  std::string Hint(const std::string& name, Block& b) const {
+    if (name.size() < 3) return "";
+    std::vector<std::string> candidates;
+    for (Block* x = &b; x; x = x->parent) {
+      for (const auto& [n, slot] : x->names) candidates.push_back(n);
+    }
+    for (const auto& [n, slot] : globals_) candidates.push_back(n);
+    for (const auto& [n, value] : Universe()) candidates.push_back(n);
+    std::string best = ClosestName(name, candidates, std::max<size_t>(1, name.size() / 3));
+    return best.empty() ? "" : " (did you mean " + best + "?)";
   }
 
   void Assign(Expr& lhs, Block& b) {
