@@ -16,6 +16,7 @@
 #include "builder/packages/debian_collection.h"
 #include "builder/packages/debian_planner.h"
 #include "builder/packages/debian_version.h"
+#include "builder/packages/installers.h"
 #include "cli/command_options.h"
 #include "cli/commands.h"
 
@@ -166,6 +167,8 @@ int PlanCommand(int argc, char** argv) {
   spec.add_options()
       ("base", "also install the base system: none, essential or required (default none)", cxxopts::value<std::string>())
       ("json", "print the plan as JSON")
+      ("tag", "installer tag the plan must use (default level3: download and convert); repeatable",
+       cxxopts::value<std::vector<std::string>>())
       ("v,verbose", "show why each package is in the plan, dependency cycles and skipped suites")
       ("packages", "", cxxopts::value<std::vector<std::string>>());
   spec.parse_positional({"packages"});
@@ -213,6 +216,13 @@ int PlanCommand(int argc, char** argv) {
     std::fprintf(stderr, "tr plan: %s\n", explanation.c_str());
     return kExitNoPlan;
   }
+  std::vector<std::string> tags;
+  if (args->count("tag")) tags = (*args)["tag"].as<std::vector<std::string>>();
+  auto installs = packages::SelectInstallers(*index, *plan, tags, &explanation);
+  if (!installs) {
+    std::fprintf(stderr, "tr plan: %s\n", explanation.c_str());
+    return kExitUsage;
+  }
   uint64_t download = 0, installed = 0;
   for (const auto& p : plan->packages) {
     download += index->package(p.id).record.size;
@@ -221,9 +231,12 @@ int PlanCommand(int argc, char** argv) {
   if (args->count("json")) {
     nlohmann::json out;
     out["packages"] = nlohmann::json::array();
-    for (const auto& p : plan->packages) {
+    for (size_t k = 0; k < plan->packages.size(); ++k) {
+      const auto& p = plan->packages[k];
       const auto& r = index->package(p.id).record;
       out["packages"].push_back({{"name", r.name},
+                                 {"installer", (*installs)[k].installer},
+                                 {"url", (*installs)[k].url},
                                  {"version", r.version},
                                  {"architecture", r.architecture},
                                  {"repo", index->repos()[index->package(p.id).repo].repo},

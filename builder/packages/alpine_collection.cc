@@ -94,7 +94,9 @@ std::optional<PackageIndex> OpenAlpineCollection(const AlpineCollectionOptions& 
   auto indexes = UpdateAlpineIndexes(repos, AlpineArchitecture(options.architecture), *keys, cache, downloader, error);
   if (!indexes) return std::nullopt;
   if (notes) notes->insert(notes->end(), indexes->notes.begin(), indexes->notes.end());
-  return PackageIndex::Load(indexes->record_files, error);
+  auto index = PackageIndex::Load(indexes->record_files, error);
+  if (index) index->SetRepoBaseUrls(indexes->base_urls);
+  return index;
 }
 
 }  // namespace tinyrange::packages

@@ -58,6 +58,7 @@ std::optional<AlpineIndexes> UpdateAlpineIndexes(const std::vector<AlpineReposit
         download::Sha256Hex(std::string(kConverterVersion) + "\n" + architecture + "\n" + download::Sha256Hex(data)) +
         ".jsonl";
     result.record_files.push_back(records);
+    result.base_urls.push_back(r.mirror + "/" + r.branch + "/" + r.repo + "/" + architecture);
     if (std::filesystem::exists(records)) continue;
     // 2. Not converted yet: verify, then convert.
     auto verified = VerifyApkIndex(data, name, keys_dir, error);

@@ -22,6 +22,7 @@ struct AlpineRepository {
 
 struct AlpineIndexes {
   std::vector<std::string> record_files;  // in repository order
+  std::vector<std::string> base_urls;     // for each, MIRROR/BRANCH/REPO/ARCH (package files are relative to it)
   std::vector<std::string> notes;         // e.g. cached indexes used offline
 };
 

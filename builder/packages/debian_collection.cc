@@ -48,7 +48,9 @@ std::optional<PackageIndex> OpenDebianCollection(const CollectionOptions& option
   auto indexes = UpdateDebianIndexes(suites, options.architecture, cache, downloader, options.offline, error);
   if (!indexes) return std::nullopt;
   if (notes) notes->insert(notes->end(), indexes->notes.begin(), indexes->notes.end());
-  return PackageIndex::Load(indexes->record_files, error);
+  auto index = PackageIndex::Load(indexes->record_files, error);
+  if (index) index->SetRepoBaseUrls(indexes->base_urls);
+  return index;
 }
 
 }  // namespace tinyrange::packages

@@ -154,7 +154,10 @@ std::optional<DebianIndexes> UpdateDebianIndexes(const std::vector<DebianSuite>&
       return std::nullopt;
     }
   }
-  for (const auto& f : indexes) result.record_files.push_back(f.records);
+  for (const auto& f : indexes) {
+    result.record_files.push_back(f.records);
+    result.base_urls.push_back(suites[f.suite].mirror);
+  }
   return result;
 }
 

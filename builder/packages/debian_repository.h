@@ -25,6 +25,7 @@ struct DebianSuite {
 
 struct DebianIndexes {
   std::vector<std::string> record_files;  // in suite order
+  std::vector<std::string> base_urls;     // for each record file, its mirror (package files are relative to it)
   std::vector<std::string> notes;         // skipped suites, offline staleness
 };
 

@@ -170,6 +170,12 @@ void PackageIndex::Build() {
   }
 }
 
+std::string PackageIndex::PackageUrl(PackageId id) const {
+  const IndexedPackage& p = packages_[id];
+  if (p.repo >= base_urls_.size()) return "";
+  return base_urls_[p.repo] + "/" + p.record.filename;
+}
+
 const std::vector<PackageId>& PackageIndex::WithName(std::string_view name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? kNoIds : it->second;

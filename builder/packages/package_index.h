@@ -52,6 +52,10 @@ class PackageIndex {
 
   Distro distro() const { return distro_; }
   const std::vector<RecordFileHeader>& repos() const { return repos_; }
+  // Where each repository's package files are: a record's `filename` is
+  // relative to it. Set by the collection that knows the mirrors.
+  void SetRepoBaseUrls(std::vector<std::string> urls) { base_urls_ = std::move(urls); }
+  std::string PackageUrl(PackageId id) const;
   size_t size() const { return packages_.size(); }
   const IndexedPackage& package(PackageId id) const { return packages_[id]; }
 
@@ -69,6 +73,7 @@ class PackageIndex {
 
   Distro distro_ = Distro::kDebian;
   std::vector<RecordFileHeader> repos_;
+  std::vector<std::string> base_urls_;
   std::vector<IndexedPackage> packages_;
   std::unordered_map<std::string_view, std::vector<PackageId>> by_name_;
   std::unordered_map<std::string, std::vector<Provider>> providers_;
