@@ -96,9 +96,10 @@ size_t OnData(char* data, size_t size, size_t count, void* user) {
     t->restart = true;
     return 0;
   }
-  if (t->request->size && t->written + n > *t->request->size) {
+  uint64_t limit = t->request->size ? *t->request->size : t->request->max_size;
+  if (t->written + n > limit) {
     t->too_big = true;
-    return 0;  // aborts the transfer: more bytes than the index promised
+    return 0;  // aborts the transfer: more bytes than promised or allowed
   }
   if (std::fwrite(data, 1, n, t->part) != n) return 0;
   t->hash->Update(data, n);
@@ -279,8 +280,10 @@ std::vector<DownloadResult> Downloader::Fetch(const std::vector<DownloadRequest>
     }
     if (t.too_big) {
       std::remove(t.part_path.c_str());
-      finish(t, label + ": the server sent more than the expected " + std::to_string(*r.size) +
-                    " bytes; nothing was kept (the mirror may be mid-update: try again later)");
+      finish(t, r.size ? label + ": the server sent more than the expected " + std::to_string(*r.size) +
+                             " bytes; nothing was kept (the mirror may be mid-update: try again later)"
+                       : label + ": the server sent more than " + std::to_string(r.max_size) +
+                             " bytes, more than such a file can be; nothing was kept");
       return;
     }
     if (code != CURLE_OK) {

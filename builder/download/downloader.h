@@ -23,6 +23,9 @@ struct DownloadRequest {
   std::string url;
   std::string destination;  // final path; its directory is created
   std::optional<uint64_t> size;  // expected size in bytes, if known
+  // Without a known size, the most a server may send before the transfer
+  // is refused: a hostile or broken server cannot fill the disk.
+  uint64_t max_size = 1ULL << 30;
   std::string sha256;  // expected lower-case hex, or "" if not known
   // Fetch again even if the destination exists (e.g. a Release file,
   // which changes under the same name). Offline, the cached copy is used.

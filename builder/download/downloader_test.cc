@@ -173,6 +173,19 @@ TEST_F(DownloaderTest, MoreBytesThanPromisedIsAnError) {
   EXPECT_FALSE(fs::exists(r.destination));
 }
 
+TEST_F(DownloaderTest, AnUnknownSizeIsStillBounded) {
+  server_.Set("/endless", {Body(50000, 9)});
+  DownloadRequest r;
+  r.url = server_.Url("/endless");
+  r.destination = (dir_ / "endless").string();
+  r.max_size = 10000;
+  auto result = Downloader(Fast()).Fetch({r})[0];
+  EXPECT_FALSE(result.ok);
+  EXPECT_NE(result.error.find("more than 10000 bytes"), std::string::npos) << result.error;
+  EXPECT_FALSE(fs::exists(r.destination));
+  EXPECT_TRUE(Leftovers().empty());
+}
+
 TEST_F(DownloaderTest, OfflineUsesOnlyTheCache) {
   std::string body = Body(100, 6);
   server_.Set("/cached", {body});

@@ -34,6 +34,7 @@ std::optional<AlpineIndexes> UpdateAlpineIndexes(const std::vector<AlpineReposit
     q.url = r.mirror + "/" + path;
     q.destination = cache_root + "/repos/alpine/" + download::CacheSafeName(r.mirror) + "/" + path;
     q.refresh = true;
+    q.max_size = 256 << 20;  // the biggest APKINDEX.tar.gz (community) is a few MiB
     q.label = path;
     requests.push_back(std::move(q));
   }

@@ -45,6 +45,7 @@ std::optional<DebianIndexes> UpdateDebianIndexes(const std::vector<DebianSuite>&
     r.url = s.mirror + "/dists/" + s.suite + "/InRelease";
     r.destination = cache_root + "/repos/debian/" + download::CacheSafeName(s.mirror) + "/" + download::CacheSafeName(s.suite) + "/InRelease";
     r.refresh = true;
+    r.max_size = 64 << 20;  // Debian's largest is a few hundred KiB
     r.label = s.suite + "/InRelease";
     releases.push_back(std::move(r));
   }
