@@ -70,6 +70,8 @@ std::optional<PlanDisk> ParseDiskSpec(const std::string& text) {
       disk.read_only = true;
     } else if (part.rfind("id=", 0) == 0) {
       disk.id = part.substr(3);
+    } else if (part == "direct") {
+      disk.direct = true;
     } else {
       return std::nullopt;
     }
@@ -97,7 +99,7 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
        cxxopts::value<std::string>())
       ("console", "console device: serial (ttyS0) or virtio (hvc0, faster)", cxxopts::value<std::string>())
       ("virtio-cmdline", "also announce virtio devices with virtio_mmio.device= (for kernels without ACPI)")
-      ("disk", "virtio-blk disk: PATH[,ro][,id=NAME]; repeat for more", cxxopts::value<std::vector<std::string>>())
+      ("disk", "virtio-blk disk: PATH[,ro][,direct][,id=NAME] (direct: O_DIRECT); repeat for more", cxxopts::value<std::vector<std::string>>())
       ("net", "virtio-net networking: user (no root: DHCP, DNS, outbound TCP/UDP), tap=NAME or stream=PATH; "
               "off unless given", cxxopts::value<std::string>())
       ("publish", "publish a host port to the guest: [ADDR:]HOST_PORT:GUEST_PORT[/udp] (user networking; implies --net user)",
@@ -143,7 +145,7 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
     for (const auto& spec_text : args["disk"].as<std::vector<std::string>>()) {
       std::optional<PlanDisk> disk = ParseDiskSpec(spec_text);
       if (!disk) {
-        std::fprintf(stderr, "tr vm: --disk %s: expected PATH[,ro][,id=NAME]\n", spec_text.c_str());
+        std::fprintf(stderr, "tr vm: --disk %s: expected PATH[,ro][,direct][,id=NAME]\n", spec_text.c_str());
         status = kExitUsage;
         return std::nullopt;
       }
@@ -359,7 +361,7 @@ int VmCommand(int argc, char** argv) {
     config.console = plan.console == "virtio" ? ConsoleDevice::kVirtio : ConsoleDevice::kSerial;
     config.virtio_on_cmdline = plan.virtio_on_cmdline;
     for (const auto& d : plan.disks) {
-      virtio::BlockOptions disk{d.path, d.read_only, d.id, {}};
+      virtio::BlockOptions disk{d.path, d.read_only, d.id, {}, d.direct};
       for (const auto& part : d.parts) disk.archive_parts.push_back({part, {}});
       config.disks.push_back(std::move(disk));
     }

@@ -285,6 +285,8 @@ TEST(VmCliTest, FlagsBecomeThePlanCommasIncluded) {
   EXPECT_NE(r.out.find("\"read_only\": true"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"id\": \"root\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"cpus\": 2"), std::string::npos) << r.out;
+  ProcessResult direct = RunProcess({TR_BINARY, "vm", "--kernel", "/k", "--disk", "/d.img,direct", "--print-plan"});
+  EXPECT_NE(direct.out.find("\"direct\": true"), std::string::npos) << direct.out;
 }
 
 TEST(VmCliTest, BadDiskSpecIsAUsageError) {

@@ -126,7 +126,7 @@ class PlanReader {
       if (!disks.is_array()) Fail(".disks", "expected an array of {path, read_only, id} objects");
       for (size_t i = 0; i < disks.size(); ++i) {
         std::string p = ".disks[" + std::to_string(i) + "]";
-        CheckKeys(disks[i], p, {"path", "parts", "read_only", "id"});
+        CheckKeys(disks[i], p, {"path", "parts", "read_only", "id", "direct"});
         if (disks[i].contains("path") == disks[i].contains("parts")) {
           Fail(p + ".path", "give either \"path\" (a disk image) or \"parts\" (files for an archive disk)");
         }
@@ -138,6 +138,7 @@ class PlanReader {
         }
         if (disks[i].contains("read_only")) d.read_only = Bool(disks[i]["read_only"], p + ".read_only");
         if (disks[i].contains("id")) d.id = String(disks[i]["id"], p + ".id");
+        if (disks[i].contains("direct")) d.direct = Bool(disks[i]["direct"], p + ".direct");
         plan.disks.push_back(std::move(d));
       }
     }
@@ -215,6 +216,9 @@ void ValidateVmPlan(const VmPlan& plan, const std::string& source) {
   }
   for (size_t i = 0; i < plan.disks.size(); ++i) {
     if (plan.disks[i].id.size() > 20) fail(".disks[" + std::to_string(i) + "].id: at most 20 bytes");
+    if (plan.disks[i].direct && !plan.disks[i].parts.empty()) {
+      fail(".disks[" + std::to_string(i) + "].direct: an archive disk is read through the page cache");
+    }
   }
   if (plan.init) {
     if (plan.init->argv.empty() || plan.init->argv[0].empty()) fail(".init.argv: needs at least the command to run");
@@ -288,6 +292,7 @@ std::string SerializeVmPlan(const VmPlan& plan) {
       }
       if (d.read_only) jd["read_only"] = true;
       if (!d.id.empty()) jd["id"] = d.id;
+      if (d.direct) jd["direct"] = true;
       disks.push_back(jd);
     }
     root["disks"] = disks;

@@ -15,7 +15,7 @@
 //   "bzimage_entry": "auto",           optional: auto | linux64 | pvh (docs/vm.md)
 //   "console": "serial",               optional: serial (ttyS0) | virtio (hvc0)
 //   "virtio_on_cmdline": false,        optional: also virtio_mmio.device= arguments
-//   "disks": [{"path": "PATH", "read_only": false, "id": "NAME"}, ...],
+//   "disks": [{"path": "PATH", "read_only": false, "id": "NAME", "direct": false}, ...],
 //                                      optional: virtio-blk disks, in slot order;
 //                                      {"parts": ["PATH", ...], "id": ...} instead of
 //                                      "path" assembles a read-only archive disk
@@ -78,6 +78,7 @@ struct PlanDisk {
   std::vector<std::string> parts;  // an archive disk (vmm/virtio/archive_disk.h)
   bool read_only = false;
   std::string id;
+  bool direct = false;  // O_DIRECT, bypassing the host page cache
 };
 
 struct PlanNet {

@@ -42,7 +42,7 @@ std::unique_ptr<VirtioBlock> VirtioBlock::Open(const BlockOptions& options, cons
   if (!options.archive_parts.empty()) {
     backend = ArchiveDisk::Open(options.archive_parts);
   } else {
-    backend = FileBackend::Open(options.path, options.read_only);
+    backend = FileBackend::Open(options.path, options.read_only, options.direct);
   }
   return std::make_unique<VirtioBlock>(std::move(backend), options.id, memory);
 }

@@ -44,6 +44,7 @@ struct BlockOptions {
   // When not empty, the disk is a read-only ArchiveDisk assembled from
   // these files (archive_disk.h) and `path` is unused.
   std::vector<ArchiveDiskPart> archive_parts;
+  bool direct = false;  // O_DIRECT: bypass the host page cache (file_backend.h)
 };
 
 class VirtioBlock : public VirtioDevice {

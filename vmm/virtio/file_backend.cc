@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <vector>
 
 #include "vmm/vmm_error.h"
@@ -42,7 +43,7 @@ bool TransferAll(int fd, bool write, uint64_t offset, std::span<const iovec> iov
   return true;
 }
 
-std::unique_ptr<FileBackend> FileBackend::Open(const std::string& path, bool read_only) {
+std::unique_ptr<FileBackend> FileBackend::Open(const std::string& path, bool read_only, bool direct) {
   auto b = std::make_unique<FileBackend>();
   b->read_only_ = read_only;
   b->fd_.Reset(open(path.c_str(), (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC));
@@ -57,13 +58,34 @@ std::unique_ptr<FileBackend> FileBackend::Open(const std::string& path, bool rea
   } else {
     throw VmmError("disk " + path + " is neither a regular file nor a block device");
   }
+  if (direct) {
+    b->direct_fd_.Reset(open(path.c_str(), (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_DIRECT));
+    if (!b->direct_fd_.valid()) {
+      if (errno == EINVAL) {
+        throw VmmError("disk " + path + ": its filesystem does not support direct I/O (O_DIRECT); drop ',direct'");
+      }
+      ThrowErrno("cannot open disk " + path + " for direct I/O");
+    }
+  }
   return b;
 }
 
-bool FileBackend::Read(uint64_t offset, std::span<const iovec> iov) { return TransferAll(fd_.get(), false, offset, iov); }
+int FileBackend::FdFor(uint64_t offset, std::span<const iovec> iov) const {
+  if (!direct_fd_.valid() || offset % kDirectAlignment != 0) return fd_.get();
+  for (const iovec& v : iov) {
+    if (reinterpret_cast<uintptr_t>(v.iov_base) % kDirectAlignment != 0 || v.iov_len % kDirectAlignment != 0) {
+      return fd_.get();
+    }
+  }
+  return direct_fd_.get();
+}
+
+bool FileBackend::Read(uint64_t offset, std::span<const iovec> iov) {
+  return TransferAll(FdFor(offset, iov), false, offset, iov);
+}
 
 bool FileBackend::Write(uint64_t offset, std::span<const iovec> iov) {
-  return !read_only_ && TransferAll(fd_.get(), true, offset, iov);
+  return !read_only_ && TransferAll(FdFor(offset, iov), true, offset, iov);
 }
 
 bool FileBackend::Flush() { return read_only_ || fdatasync(fd_.get()) == 0; }
