@@ -292,7 +292,7 @@ TEST(VmCliTest, FlagsBecomeThePlanCommasIncluded) {
 TEST(VmCliTest, BadDiskSpecIsAUsageError) {
   ProcessResult r = RunProcess({TR_BINARY, "vm", "--kernel", "/k", "--disk", "/d.img,fast"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("PATH[,ro][,id=NAME]"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("PATH[,ro][,direct][,id=NAME]"), std::string::npos) << r.err;
 }
 
 TEST(VmCliTest, PlanErrorsNameTheField) {
