@@ -156,15 +156,15 @@ std::optional<std::vector<AptSource>> ReadAptSources(const std::string& root, st
 
 std::optional<DebianMirror> FindDebianMirror(const std::vector<AptSource>& sources, const std::string& suite,
                                              const std::string& override_uri, std::string* error) {
-  if (!override_uri.empty()) return DebianMirror{StripSlash(override_uri), "", "the --debian-mirror override"};
+  if (!override_uri.empty()) return DebianMirror{StripSlash(override_uri), "", "the --debian-mirror override", {}};
   if (const char* env = std::getenv("TR_DEBIAN_MIRROR"); env && *env) {
-    return DebianMirror{StripSlash(env), "", "TR_DEBIAN_MIRROR"};
+    return DebianMirror{StripSlash(env), "", "TR_DEBIAN_MIRROR", {}};
   }
   for (const auto& s : sources) {
     if (std::find(s.types.begin(), s.types.end(), "deb") == s.types.end()) continue;
     if (std::find(s.suites.begin(), s.suites.end(), suite) == s.suites.end()) continue;
     if (s.uris.empty()) continue;
-    return DebianMirror{s.uris.front(), s.signed_by, s.origin};
+    return DebianMirror{s.uris.front(), s.signed_by, s.origin, s.components};
   }
   if (error) {
     *error = "no apt source lists the suite '" + suite +

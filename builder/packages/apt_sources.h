@@ -37,6 +37,9 @@ struct DebianMirror {
   std::string uri;        // without a trailing '/'
   std::string signed_by;  // keyring from the source, or ""
   std::string origin;     // where it came from, for messages
+  // The components the source enables for the suite; empty for an
+  // override (the caller's default, "main", applies).
+  std::vector<std::string> components;
 };
 
 // The mirror for `suite` (e.g. "bookworm", "bookworm-security"): the

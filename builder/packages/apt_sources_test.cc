@@ -52,6 +52,7 @@ TEST_F(AptSourcesTest, ReadsOneLineAndDeb822FilesInAptOrder) {
   auto mirror = FindDebianMirror(*sources, "bookworm", "", &error);
   ASSERT_TRUE(mirror) << error;
   EXPECT_EQ(mirror->uri, "http://one.example.invalid/debian");  // not the deb-src line
+  EXPECT_EQ(mirror->components, (std::vector<std::string>{"main", "contrib"}));
   auto security = FindDebianMirror(*sources, "bookworm-security", "", &error);
   ASSERT_TRUE(security) << error;
   EXPECT_EQ(security->uri, "http://two.example.invalid/debian-security");

@@ -37,6 +37,9 @@ std::optional<PackageIndex> OpenDebianCollection(const CollectionOptions& option
     s.mirror = mirror->uri;
     s.suite = w.suite;
     s.keyring = mirror->signed_by.empty() ? kDefaultKeyring : mirror->signed_by;
+    // The components the machine's source enables (main, contrib,
+    // non-free-firmware...), else main.
+    if (!mirror->components.empty()) s.components = mirror->components;
     s.optional = w.optional;
     suites.push_back(std::move(s));
   }
