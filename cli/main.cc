@@ -23,7 +23,7 @@ void PrintUsage(FILE* out) {
                "  vm        boot a kernel in a new VM (tr vm --help)\n"
                "  query     search a distribution's packages (tr query --help)\n"
                "  plan      resolve packages into an installation plan (tr plan --help)\n"
-               "  starlark  run a Starlark file or test files (tr starlark --help)\n"
+               "  starlark  run a Starlark file, test files, or a REPL (tr starlark --help)\n"
                "  version   print the version\n");
 }
 
