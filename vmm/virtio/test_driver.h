@@ -1,6 +1,6 @@
 // A synthetic virtio driver for device tests: plays the guest's part over
 // a VirtioMmioTransport on synthetic guest memory (the Linux driver's
-// handshake, one queue, chains built from byte buffers).
+// handshake, one or more queues, chains built from byte buffers).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,9 @@ namespace tinyrange::virtio::testing {
 
 class TestDriver {
  public:
+  // Queue q's rings are at kDesc + q * 0x4000 (descriptors, then the
+  // available ring 4 KiB on, the used ring 8 KiB on); its buffers at
+  // kData + q * 0x200000.
   static constexpr uint64_t kDesc = 0x10000, kAvail = 0x11000, kUsed = 0x12000, kData = 0x100000;
   static constexpr uint16_t kQueueSize = 64;
 
@@ -25,8 +28,8 @@ class TestDriver {
     bool writable;
   };
 
-  explicit TestDriver(VirtioMmioTransport* transport, const GuestMemory* memory)
-      : t_(transport), m_(memory) {}
+  explicit TestDriver(VirtioMmioTransport* transport, const GuestMemory* memory, uint16_t queues = 1)
+      : t_(transport), m_(memory), state_(queues) {}
 
   uint32_t In(uint64_t offset) {
     uint8_t b[4];
@@ -44,8 +47,10 @@ class TestDriver {
     Out(0x014, 1);
     return low | (static_cast<uint64_t>(In(0x010)) << 32);
   }
-  // Accepts every offered feature; returns whether the device is live.
+  // Accepts every offered feature and sets up every queue; returns whether
+  // the device is live.
   bool Start() {
+    for (auto& s : state_) s = {};
     uint64_t features = Features();
     Out(0x070, 0);
     Out(0x070, kStatusAcknowledge | kStatusDriver);
@@ -54,44 +59,46 @@ class TestDriver {
     Out(0x024, 1);
     Out(0x020, static_cast<uint32_t>(features >> 32));
     Out(0x070, kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk);
-    Out(0x030, 0);
-    Out(0x038, kQueueSize);
-    Out(0x080, kDesc);
-    Out(0x090, kAvail);
-    Out(0x0a0, kUsed);
-    Out(0x044, 1);
+    for (uint16_t q = 0; q < state_.size(); ++q) {
+      Out(0x030, q);
+      Out(0x038, kQueueSize);
+      Out(0x080, static_cast<uint32_t>(Desc(q)));
+      Out(0x090, static_cast<uint32_t>(Desc(q) + 0x1000));
+      Out(0x0a0, static_cast<uint32_t>(Desc(q) + 0x2000));
+      Out(0x044, 1);
+    }
     Out(0x070, kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk | kStatusDriverOk);
     return In(0x070) & kStatusDriverOk;
   }
 
-  // Submits one chain, kicks, and returns the used length; the writable
-  // parts' final contents are read back into `parts`.
-  uint32_t Submit(std::vector<Part>& parts) {
-    uint64_t data = kData;
-    uint16_t first = next_desc_;
+  // Submits one chain on queue 0 (or `queue`), kicks, and returns the used
+  // length; the writable parts' final contents are read back into `parts`.
+  uint32_t Submit(std::vector<Part>& parts) { return Submit(0, parts); }
+  uint32_t Submit(uint16_t queue, std::vector<Part>& parts) {
+    State& s = state_[queue];
+    uint64_t data = Data(queue);
+    uint16_t first = s.next_desc;
     for (size_t i = 0; i < parts.size(); ++i) {
       uint16_t index = static_cast<uint16_t>((first + i) % kQueueSize);
       m_->Write(data, parts[i].bytes.data(), parts[i].bytes.size());
-      uint64_t addr = data;
-      uint32_t len = static_cast<uint32_t>(parts[i].bytes.size());
-      uint16_t flags = static_cast<uint16_t>((parts[i].writable ? kDescFlagWrite : 0) |
-                                             (i + 1 < parts.size() ? kDescFlagNext : 0));
-      uint16_t next = static_cast<uint16_t>((index + 1) % kQueueSize);
-      m_->WriteObject(kDesc + 16ULL * index, addr);
-      m_->WriteObject(kDesc + 16ULL * index + 8, len);
-      m_->WriteObject(kDesc + 16ULL * index + 12, flags);
-      m_->WriteObject(kDesc + 16ULL * index + 14, next);
+      uint64_t entry = Desc(queue) + 16ULL * index;
+      m_->WriteObject(entry, data);
+      m_->WriteObject(entry + 8, static_cast<uint32_t>(parts[i].bytes.size()));
+      m_->WriteObject(entry + 12, static_cast<uint16_t>((parts[i].writable ? kDescFlagWrite : 0) |
+                                                        (i + 1 < parts.size() ? kDescFlagNext : 0)));
+      m_->WriteObject(entry + 14, static_cast<uint16_t>((index + 1) % kQueueSize));
       data += (parts[i].bytes.size() + 4095) & ~4095ULL;
     }
-    next_desc_ = static_cast<uint16_t>((first + parts.size()) % kQueueSize);
-    m_->WriteObject(kAvail + 4 + 2 * (avail_idx_ % kQueueSize), first);
-    ++avail_idx_;
-    m_->WriteObject(kAvail + 2, avail_idx_);
-    Out(0x050, 0);
+    s.next_desc = static_cast<uint16_t>((first + parts.size()) % kQueueSize);
+    uint64_t avail = Desc(queue) + 0x1000;
+    m_->WriteObject(avail + 4 + 2 * (s.avail_idx % kQueueSize), first);
+    ++s.avail_idx;
+    m_->WriteObject(avail + 2, s.avail_idx);
+    Out(0x050, queue);
     uint32_t used_len = 0;
-    m_->ReadObject(kUsed + 4 + 8 * (used_seen_ % kQueueSize) + 4, &used_len);
-    ++used_seen_;
-    data = kData;
+    m_->ReadObject(Desc(queue) + 0x2000 + 4 + 8 * (s.used_seen % kQueueSize) + 4, &used_len);
+    ++s.used_seen;
+    data = Data(queue);
     for (auto& p : parts) {
       if (p.writable) m_->Read(data, p.bytes.data(), p.bytes.size());
       data += (p.bytes.size() + 4095) & ~4095ULL;
@@ -99,18 +106,21 @@ class TestDriver {
     return used_len;
   }
 
-  uint16_t used_index() {
+  uint16_t used_index(uint16_t queue = 0) {
     uint16_t v = 0;
-    m_->ReadObject(kUsed + 2, &v);
+    m_->ReadObject(Desc(queue) + 0x2000 + 2, &v);
     return v;
   }
 
  private:
+  static uint64_t Desc(uint16_t queue) { return kDesc + queue * 0x4000ULL; }
+  static uint64_t Data(uint16_t queue) { return kData + queue * 0x200000ULL; }
+  struct State {
+    uint16_t next_desc = 0, avail_idx = 0, used_seen = 0;
+  };
   VirtioMmioTransport* t_;
   const GuestMemory* m_;
-  uint16_t next_desc_ = 0;
-  uint16_t avail_idx_ = 0;
-  uint16_t used_seen_ = 0;
+  std::vector<State> state_;
 };
 
 }  // namespace tinyrange::virtio::testing

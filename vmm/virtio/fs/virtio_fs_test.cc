@@ -7,6 +7,7 @@
 #include "vmm/devices/bus.h"
 #include "vmm/virtio/fs/fuse_test_client.h"
 #include "vmm/virtio/fs/fuse_test_fixture.h"
+#include "vmm/virtio/test_driver.h"
 #include "vmm/virtio/virtio_mmio.h"
 #include "vmm/vmm_error.h"
 
@@ -19,96 +20,7 @@ using fs::testing::FuseTestClient;
 using fs::testing::Str;
 using fs::testing::Struct;
 
-// A guest driver for a two-queue device: queue q's rings live at
-// 0x10000 + q * 0x4000 and its buffers at 0x100000 + q * 0x200000.
-class TwoQueueDriver {
- public:
-  static constexpr uint16_t kQueueSize = 16;
-  struct Part {
-    Bytes bytes;
-    bool writable;
-  };
-
-  TwoQueueDriver(VirtioMmioTransport* transport, const GuestMemory* memory) : t_(transport), m_(memory) {}
-
-  uint32_t In(uint64_t offset) {
-    uint8_t b[4];
-    t_->Read(offset, b);
-    return static_cast<uint32_t>(LoadLittleEndian(b));
-  }
-  void Out(uint64_t offset, uint32_t value) {
-    uint8_t b[4];
-    StoreLittleEndian(b, value);
-    t_->Write(offset, b);
-  }
-  bool Start() {
-    Out(0x070, 0);
-    Out(0x070, kStatusAcknowledge | kStatusDriver);
-    Out(0x024, 1);
-    Out(0x020, 1);  // VERSION_1
-    Out(0x070, kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk);
-    for (uint16_t q = 0; q < 2; ++q) {
-      Out(0x030, q);
-      Out(0x038, kQueueSize);
-      Out(0x080, static_cast<uint32_t>(Desc(q)));
-      Out(0x090, static_cast<uint32_t>(Desc(q) + 0x1000));
-      Out(0x0a0, static_cast<uint32_t>(Desc(q) + 0x2000));
-      Out(0x044, 1);
-    }
-    Out(0x070, kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk | kStatusDriverOk);
-    return In(0x070) & kStatusDriverOk;
-  }
-
-  // Submits one chain on `queue`, kicks, and returns the used length; the
-  // writable parts' final contents are read back into `parts`.
-  uint32_t Submit(uint16_t queue, std::vector<Part>& parts) {
-    State& s = state_[queue];
-    uint64_t data = 0x100000 + queue * 0x200000ULL;
-    for (size_t i = 0; i < parts.size(); ++i) {
-      uint16_t index = static_cast<uint16_t>((s.next_desc + i) % kQueueSize);
-      m_->Write(data, parts[i].bytes.data(), parts[i].bytes.size());
-      uint64_t entry = Desc(queue) + 16ULL * index;
-      m_->WriteObject(entry, data);
-      m_->WriteObject(entry + 8, static_cast<uint32_t>(parts[i].bytes.size()));
-      m_->WriteObject(entry + 12, static_cast<uint16_t>((parts[i].writable ? kDescFlagWrite : 0) |
-                                                        (i + 1 < parts.size() ? kDescFlagNext : 0)));
-      m_->WriteObject(entry + 14, static_cast<uint16_t>((index + 1) % kQueueSize));
-      data += (parts[i].bytes.size() + 4095) & ~4095ULL;
-    }
-    uint64_t avail = Desc(queue) + 0x1000;
-    m_->WriteObject(avail + 4 + 2 * (s.avail_idx % kQueueSize), s.next_desc);
-    s.next_desc = static_cast<uint16_t>((s.next_desc + parts.size()) % kQueueSize);
-    ++s.avail_idx;
-    m_->WriteObject(avail + 2, s.avail_idx);
-    Out(0x050, queue);
-    uint32_t used_len = 0;
-    m_->ReadObject(Desc(queue) + 0x2000 + 4 + 8 * (s.used_seen % kQueueSize) + 4, &used_len);
-    ++s.used_seen;
-    data = 0x100000 + queue * 0x200000ULL;
-    for (auto& p : parts) {
-      if (p.writable) m_->Read(data, p.bytes.data(), p.bytes.size());
-      data += (p.bytes.size() + 4095) & ~4095ULL;
-    }
-    return used_len;
-  }
-
-  uint16_t used_index(uint16_t queue) {
-    uint16_t v = 0;
-    m_->ReadObject(Desc(queue) + 0x2000 + 2, &v);
-    return v;
-  }
-
- private:
-  static uint64_t Desc(uint16_t queue) { return 0x10000 + queue * 0x4000ULL; }
-  struct State {
-    uint16_t next_desc = 0, avail_idx = 0, used_seen = 0;
-  };
-  VirtioMmioTransport* t_;
-  const GuestMemory* m_;
-  State state_[2];
-};
-
-using Part = TwoQueueDriver::Part;
+using Part = testing::TestDriver::Part;
 
 fuse_out_header OutHeader(const Part& part) {
   fuse_out_header out = {};
@@ -122,7 +34,7 @@ class VirtioFsTest : public fs::testing::FuseShareTest {
     auto device = VirtioFs::Open({share_, "hostshare", read_only}, &memory);
     fs_ = device.get();
     transport_ = std::make_unique<VirtioMmioTransport>(std::move(device), &memory, nullptr);
-    driver_ = std::make_unique<TwoQueueDriver>(transport_.get(), &memory);
+    driver_ = std::make_unique<testing::TestDriver>(transport_.get(), &memory, 2);
     ASSERT_TRUE(driver_->Start());
   }
   // One request on the request queue, the reply in one writable buffer.
@@ -143,7 +55,7 @@ class VirtioFsTest : public fs::testing::FuseShareTest {
   GuestMemory memory = GuestMemory::CreateX86(8 << 20);
   VirtioFs* fs_ = nullptr;
   std::unique_ptr<VirtioMmioTransport> transport_;
-  std::unique_ptr<TwoQueueDriver> driver_;
+  std::unique_ptr<testing::TestDriver> driver_;
   uint32_t used_ = 0;
 };
 
