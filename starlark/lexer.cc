@@ -4,6 +4,8 @@
 #include <cstring>
 #include <set>
 
+#include "starlark/methods.h"
+
 namespace tinyrange::starlark {
 namespace {
 
@@ -15,24 +17,6 @@ const std::set<std::string, std::less<>>& Keywords() {
       "as", "class", "del", "except", "finally", "from", "global",
       "import", "is", "nonlocal", "raise", "try", "with", "yield"};
   return k;
-}
-
-void AppendUtf8(std::string& out, uint32_t c) {
-  if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
 }
 
 class Lexer {
@@ -351,7 +335,7 @@ class Lexer {
             out.push_back(static_cast<char>(v));
           } else {
             if (v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) Error("invalid Unicode code point");
-            AppendUtf8(out, v);
+            EncodeUtf8(out, v);
           }
           break;
         }
