@@ -127,6 +127,8 @@ class FuseServer {
   // Counts a lookup of the inode behind the O_PATH descriptor `fd`.
   int EntryFromFd(ScopedFd fd, fuse_entry_out* out);
   void FillAttr(const struct stat& st, fuse_attr* out) const;
+  // The attributes of `fd` as a fuse_attr_out reply (GETATTR and SETATTR).
+  int ReplyAttr(int fd, FuseReply& reply) const;
   // Sets exactly `mode` on a node just created (the host's umask must not
   // apply twice; the guest's was applied in the guest).
   static int SetCreatedMode(int path_fd, mode_t mode);

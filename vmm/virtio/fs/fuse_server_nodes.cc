@@ -34,16 +34,20 @@ int FuseServer::Lookup(FuseRequest& r, FuseReply& reply) {
   return 0;
 }
 
-int FuseServer::GetAttr(FuseRequest& r, FuseReply& reply) {
-  const Inode* node;
-  if (int error = FindNode(r.header.nodeid, &node)) return error;
+int FuseServer::ReplyAttr(int fd, FuseReply& reply) const {
   struct stat st;
-  if (fstat(node->fd.get(), &st) != 0) return errno;
+  if (fstat(fd, &st) != 0) return errno;
   fuse_attr_out out = {};
   out.attr_valid = kAttrValidSeconds;
   FillAttr(st, &out.attr);
   reply.Append(out);
   return 0;
+}
+
+int FuseServer::GetAttr(FuseRequest& r, FuseReply& reply) {
+  const Inode* node;
+  if (int error = FindNode(r.header.nodeid, &node)) return error;
+  return ReplyAttr(node->fd.get(), reply);
 }
 
 int FuseServer::SetAttr(FuseRequest& r, FuseReply& reply) {
@@ -93,13 +97,7 @@ int FuseServer::SetAttr(FuseRequest& r, FuseReply& reply) {
     // Through /proc the kernel lands on the inode itself, a symlink too.
     if (utimensat(AT_FDCWD, path.c_str(), times, 0) != 0) return errno;
   }
-  struct stat st;
-  if (fstat(node->fd.get(), &st) != 0) return errno;
-  fuse_attr_out out = {};
-  out.attr_valid = kAttrValidSeconds;
-  FillAttr(st, &out.attr);
-  reply.Append(out);
-  return 0;
+  return ReplyAttr(node->fd.get(), reply);
 }
 
 int FuseServer::ReadLink(FuseRequest& r, FuseReply& reply) {
