@@ -1,14 +1,8 @@
-#include "builder/download/cache_file.h"
 #include "builder/packages/alpine_repository.h"
 
-#include <unistd.h>
-
-#include <cctype>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <thread>
 
+#include "builder/download/cache_file.h"
 #include "builder/download/sha256.h"
 #include "builder/packages/alpine_index.h"
 #include "builder/packages/alpine_signature.h"

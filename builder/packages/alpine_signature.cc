@@ -1,4 +1,3 @@
-#include "builder/download/cache_file.h"
 #include "builder/packages/alpine_signature.h"
 
 #include <archive.h>
@@ -9,11 +8,10 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <vector>
 
+#include "builder/download/cache_file.h"
 #include "builder/packages/decompress.h"
 
 namespace tinyrange::packages {

@@ -1,12 +1,9 @@
 #include "builder/packages/debian_repository.h"
 
-#include <unistd.h>
 
 #include <atomic>
-#include <cctype>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "builder/download/cache_file.h"
