@@ -20,6 +20,8 @@ extern "C" __attribute__((visibility("default"))) int tinyrange_builder_main(int
   const char* command = argv[0];
   if (std::strcmp(command, "query") == 0) return tinyrange::cli::QueryCommand(argc, argv);
   if (std::strcmp(command, "plan") == 0) return tinyrange::cli::PlanCommand(argc, argv);
+  if (std::strcmp(command, "build") == 0) return tinyrange::cli::BuildCommand(argc, argv);
+  if (std::strcmp(command, "cache") == 0) return tinyrange::cli::CacheCommand(argc, argv);
   if (std::strcmp(command, "starlark") == 0) return tinyrange::cli::StarlarkCommand(argc, argv);
   std::fprintf(stderr, "tr: the builder module has no command '%s'\n", command);
   return tinyrange::cli::kExitUsage;

@@ -11,6 +11,8 @@ namespace tinyrange::cli {
 int VmCommand(int argc, char** argv);
 int QueryCommand(int argc, char** argv);  // package_commands.cc
 int PlanCommand(int argc, char** argv);   // package_commands.cc
+int BuildCommand(int argc, char** argv);  // build_command.cc
+int CacheCommand(int argc, char** argv);  // cache_command.cc
 
 // The steady-clock time at which `tr` started (read during static
 // initialisation), for timing boot markers from process start.

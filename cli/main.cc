@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "cli/build_fast_path.h"
 #include "cli/commands.h"
 #include "cli/builder_loader.h"
 
@@ -23,6 +24,8 @@ void PrintUsage(FILE* out) {
                "  vm        boot a kernel in a new VM (tr vm --help)\n"
                "  query     search a distribution's packages (tr query --help)\n"
                "  plan      resolve packages into an installation plan (tr plan --help)\n"
+               "  build     build a target of a build file through the cache (tr build --help)\n"
+               "  cache     list, measure and clean the build cache (tr cache --help)\n"
                "  starlark  run a Starlark file, test files, or a REPL (tr starlark --help)\n"
                "  version   print the version\n");
 }
@@ -36,7 +39,11 @@ int main(int argc, char** argv) {
   }
   std::string command = argv[1];
   if (command == "vm") return tinyrange::cli::VmCommand(argc - 1, argv + 1);
-  if (command == "query" || command == "plan" || command == "starlark") {
+  if (command == "build") {
+    if (auto status = tinyrange::cli::TryBuildFastPath(argc - 1, argv + 1)) return *status;
+  }
+  if (command == "query" || command == "plan" || command == "starlark" || command == "build" ||
+      command == "cache") {
     return tinyrange::cli::RunBuilderCommand(argc - 1, argv + 1);
   }
   if (command == "version" || command == "--version") {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/build/package_plan.h"
 #include "builder/download/progress.h"
 #include "builder/packages/alpine_collection.h"
 #include "builder/packages/alpine_planner.h"
@@ -16,7 +17,6 @@
 #include "builder/packages/debian_collection.h"
 #include "builder/packages/debian_planner.h"
 #include "builder/packages/debian_version.h"
-#include "builder/packages/installers.h"
 #include "cli/command_options.h"
 #include "cli/commands.h"
 
@@ -176,73 +176,61 @@ int PlanCommand(int argc, char** argv) {
   int status = 0;
   auto args = Parse(spec, argc, argv, "plan", &status);
   if (!args) return status;
-  packages::PlanRequest request;
+  build::PackageRequest request;
+  request.distro = Distro(*args);
   if (args->count("packages")) request.packages = (*args)["packages"].as<std::vector<std::string>>();
-  std::string base = args->count("base") ? (*args)["base"].as<std::string>() : "none";
-  if (base == "none") {
-    request.base = packages::BaseSet::kNone;
-  } else if (base == "essential") {
-    request.base = packages::BaseSet::kEssential;
-  } else if (base == "required") {
-    request.base = packages::BaseSet::kRequired;
-  } else {
-    std::fprintf(stderr, "tr plan: --base %s: expected none, essential or required\n", base.c_str());
+  request.base = args->count("base") ? (*args)["base"].as<std::string>() : "none";
+  if (request.base != "none" && request.base != "essential" && request.base != "required") {
+    std::fprintf(stderr, "tr plan: --base %s: expected none, essential or required\n", request.base.c_str());
     return kExitUsage;
   }
-  if (request.packages.empty() && request.base == packages::BaseSet::kNone) {
+  if (request.packages.empty() && request.base == "none") {
     std::fprintf(stderr, "tr plan: name at least one package, or a --base set (see tr plan --help)\n");
     return kExitUsage;
   }
-  bool verbose = args->count("verbose") > 0;
-  auto opened = OpenCollection("plan", *args, verbose, &status);
-  if (!opened) return status;
-  const PackageIndex* index = KeepForever(std::move(*opened));
+  if (args->count("tag")) request.tags = (*args)["tag"].as<std::vector<std::string>>();
   if (args->count("arch")) request.architecture = (*args)["arch"].as<std::string>();
-  std::string explanation;
-  std::optional<packages::Plan> plan;
-  if (index->distro() == packages::Distro::kAlpine) {
-    if (request.base != packages::BaseSet::kNone) {
-      std::fprintf(stderr, "tr plan: --base applies to Debian; for Alpine name the base packages (e.g. alpine-base)\n");
-      return kExitUsage;
-    }
-    packages::AlpinePlanRequest alpine;
-    alpine.packages = request.packages;
-    alpine.architecture = packages::AlpineArchitecture(args->count("arch") ? (*args)["arch"].as<std::string>() : "x86_64");
-    plan = packages::PlanAlpine(*index, alpine, &explanation);
-  } else {
-    plan = packages::PlanDebian(*index, request, &explanation);
+  if (args->count("debian-mirror")) request.debian_mirror = (*args)["debian-mirror"].as<std::string>();
+  if (args->count("alpine-mirror")) request.alpine_mirror = (*args)["alpine-mirror"].as<std::string>();
+  if (args->count("alpine-keys")) request.alpine_keys = (*args)["alpine-keys"].as<std::string>();
+  request.offline = args->count("offline") > 0;
+  request.leak_index = true;
+  download::ConsoleProgress progress(stderr);
+  request.progress = &progress;
+  bool verbose = args->count("verbose") > 0;
+
+  std::string error;
+  build::PlanFailure failure;
+  auto plan = build::ResolvePackages(request, &error, &failure);
+  if (plan && verbose) {
+    for (const auto& n : plan->notes) std::fprintf(stderr, "tr plan: note: %s\n", n.c_str());
   }
   if (!plan) {
-    std::fprintf(stderr, "tr plan: %s\n", explanation.c_str());
-    return kExitNoPlan;
-  }
-  std::vector<std::string> tags;
-  if (args->count("tag")) tags = (*args)["tag"].as<std::vector<std::string>>();
-  auto installs = packages::SelectInstallers(*index, *plan, tags, &explanation);
-  if (!installs) {
-    std::fprintf(stderr, "tr plan: %s\n", explanation.c_str());
-    return kExitUsage;
+    std::fprintf(stderr, "tr plan: %s\n", error.c_str());
+    switch (failure) {
+      case build::PlanFailure::kRepository: return kExitRepositoryError;
+      case build::PlanFailure::kNoPlan: return kExitNoPlan;
+      default: return kExitUsage;
+    }
   }
   uint64_t download = 0, installed = 0;
   for (const auto& p : plan->packages) {
-    download += index->package(p.id).record.size;
-    installed += index->package(p.id).record.installed_size;
+    download += p.size;
+    installed += p.installed_size;
   }
   if (args->count("json")) {
     nlohmann::json out;
     out["packages"] = nlohmann::json::array();
-    for (size_t k = 0; k < plan->packages.size(); ++k) {
-      const auto& p = plan->packages[k];
-      const auto& r = index->package(p.id).record;
-      out["packages"].push_back({{"name", r.name},
-                                 {"installer", (*installs)[k].installer},
-                                 {"url", (*installs)[k].url},
-                                 {"version", r.version},
-                                 {"architecture", r.architecture},
-                                 {"repo", index->repos()[index->package(p.id).repo].repo},
-                                 {"filename", r.filename},
-                                 {"size", r.size},
-                                 {"checksum", r.checksum},
+    for (const auto& p : plan->packages) {
+      out["packages"].push_back({{"name", p.name},
+                                 {"installer", p.installer},
+                                 {"url", p.url},
+                                 {"version", p.version},
+                                 {"architecture", p.architecture},
+                                 {"repo", p.repo},
+                                 {"filename", p.filename},
+                                 {"size", p.size},
+                                 {"checksum", p.checksum},
                                  {"reason", p.reason}});
     }
     out["download_size"] = download;
@@ -252,8 +240,7 @@ int PlanCommand(int argc, char** argv) {
     return 0;
   }
   for (const auto& p : plan->packages) {
-    const auto& r = index->package(p.id).record;
-    std::printf("%-40s %-32s %10s", r.name.c_str(), r.version.c_str(), download::HumanBytes(r.size).c_str());
+    std::printf("%-40s %-32s %10s", p.name.c_str(), p.version.c_str(), download::HumanBytes(p.size).c_str());
     if (verbose) std::printf("  %s", p.reason.c_str());
     std::printf("\n");
   }

@@ -22,8 +22,11 @@ packages=(
   busybox-static
   # guest-init is linked against musl when available: 50 KB instead of 700 KB
   musl-tools
-  # benchmarks: the reference VMM and a timing tool
-  qemu-system-x86 hyperfine
+  # filesystem outputs: ext4 images are made with mke2fs and debugfs
+  e2fsprogs
+  # benchmarks: the reference VMM, a timing tool, and Debian's own root
+  # filesystem builder to compare `tr build` with
+  qemu-system-x86 hyperfine mmdebstrap
 )
 
 missing=()

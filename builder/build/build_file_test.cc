@@ -1,0 +1,131 @@
+// Build files: the Starlark API, targets, callbacks and error positions.
+#include "builder/build/build_file.h"
+
+#include <gtest/gtest.h>
+
+#include "builder/build/build_test_util.h"
+#include "starlark/value.h"
+
+namespace tinyrange::build {
+namespace {
+
+using testing::ReadFile;
+using testing::TempDir;
+
+std::string Write(const TempDir& dir, const std::string& name, const std::string& text) {
+  std::string path = dir.path() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::string ErrorOf(const std::string& path) {
+  try {
+    EvaluateBuildFile(path);
+  } catch (const starlark::Error& e) {
+    return e.Render();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(BuildFileTest, TargetsAreDefinitionsAndFunctionsWithoutParameters) {
+  TempDir dir;
+  std::string path = Write(dir, "build.star",
+                           "hello = define.file(\"hello\\n\")\n"
+                           "def greeting():\n"
+                           "    return define.file(\"hi\")\n"
+                           "def helper(x):\n"
+                           "    return x\n"
+                           "_private = define.file(\"p\")\n");
+  BuildFile file = EvaluateBuildFile(path);
+  auto targets = ListTargets(file);
+  ASSERT_EQ(targets.size(), 2u);
+  EXPECT_EQ(targets[0].first, "greeting");
+  EXPECT_EQ(targets[1].first, "hello");
+
+  EngineOptions options;
+  options.cache_root = dir.path() + "/cache";
+  BuildEngine engine(options);
+  EXPECT_EQ(ReadFile(engine.Build(ResolveTarget(file, "hello"))), "hello\n");
+  EXPECT_EQ(ReadFile(engine.Build(ResolveTarget(file, "greeting"))), "hi");
+  try {
+    ResolveTarget(file, "nope");
+    FAIL();
+  } catch (const BuildError& e) {
+    EXPECT_NE(std::string(e.what()).find("its targets are: greeting, hello"), std::string::npos) << e.what();
+  }
+}
+
+TEST(BuildFileTest, WrongArgumentsAreErrorsAtTheirPosition) {
+  TempDir dir;
+  std::string error = ErrorOf(Write(dir, "a.star", "x = 1\ny = define.fetch_http(url = 42)\n"));
+  EXPECT_NE(error.find("a.star:2:"), std::string::npos) << error;
+  EXPECT_NE(error.find("define.fetch_http: for parameter url: got int, want string"), std::string::npos) << error;
+
+  error = ErrorOf(Write(dir, "b.star", "y = define.read_archive()\n"));
+  EXPECT_NE(error.find("b.star:1:"), std::string::npos) << error;
+  EXPECT_NE(error.find("missing argument for input"), std::string::npos) << error;
+
+  error = ErrorOf(Write(dir, "c.star", "y = define.fetch_http(\"gopher://example.invalid/\")\n"));
+  EXPECT_NE(error.find("c.star:1:"), std::string::npos) << error;
+  EXPECT_NE(error.find("must start with http://"), std::string::npos) << error;
+
+  error = ErrorOf(Write(dir, "d.star", "y = define.build_fs([\"not a directive\"])\n"));
+  EXPECT_NE(error.find("want list of directive or definition"), std::string::npos) << error;
+
+  error = ErrorOf(Write(dir, "e.star", "y = directive.add_file(\"etc/x\")\n"));
+  EXPECT_NE(error.find("exactly one of contents="), std::string::npos) << error;
+
+  error = ErrorOf(Write(dir, "f.star", "load(\"missing.star\", \"x\")\n"));
+  EXPECT_NE(error.find("missing.star"), std::string::npos) << error;
+}
+
+TEST(BuildFileTest, CallbacksBuildFromTheirInputsAndReturnContentsOrDefinitions) {
+  TempDir dir;
+  std::string path = Write(dir, "build.star",
+                           "src = define.file(\"abc\")\n"
+                           "def upper(ctx_src, suffix):\n"
+                           "    return ctx_src.read().upper() + suffix\n"
+                           "shout = define.build(upper, src, \"!\")\n"
+                           "def pick(flag):\n"
+                           "    return define.file(\"yes\" if flag else \"no\")\n"
+                           "chosen = define.build(pick, True)\n"
+                           "def broken():\n"
+                           "    return 1 // 0\n"
+                           "bad = define.build(broken)\n");
+  BuildFile file = EvaluateBuildFile(path);
+  EngineOptions options;
+  options.cache_root = dir.path() + "/cache";
+  BuildEngine engine(options);
+  EXPECT_EQ(ReadFile(engine.Build(ResolveTarget(file, "shout"))), "ABC!");
+  EXPECT_EQ(ReadFile(engine.Build(ResolveTarget(file, "chosen"))), "yes");
+  try {
+    engine.Build(ResolveTarget(file, "bad"));
+    FAIL();
+  } catch (const BuildError& e) {
+    EXPECT_NE(std::string(e.what()).find("division by zero"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("build.star:9"), std::string::npos) << e.what();
+  }
+
+  // Editing the script changes the callback's hash.
+  std::string before = ResolveTarget(file, "shout")->Hash();
+  Write(dir, "build.star", ReadFile(path) + "# edited\n");
+  EXPECT_NE(ResolveTarget(EvaluateBuildFile(path), "shout")->Hash(), before);
+}
+
+TEST(BuildFileTest, TheStandardLibraryLoads) {
+  TempDir dir;
+  std::string path = Write(dir, "build.star",
+                           "load(\"@std/debian.star\", \"debian\")\n"
+                           "rootfs = debian(\"bookworm\").rootfs([\"busybox\"], files = {\"etc/motd\": \"hi\"})\n");
+  BuildFile file = EvaluateBuildFile(path);
+  DefinitionPtr rootfs = ResolveTarget(file, "rootfs");
+  EXPECT_EQ(rootfs->Kind(), "build_fs");
+  ASSERT_EQ(rootfs->Inputs().size(), 2u);
+  EXPECT_EQ(rootfs->Inputs()[0]->Kind(), "plan");
+  EXPECT_EQ(rootfs->Inputs()[0]->Parameters()["packages"][0], "busybox");
+}
+
+}  // namespace
+}  // namespace tinyrange::build

@@ -1,0 +1,67 @@
+// fetch_http: a download through the shared downloader (libcurl).
+#include <filesystem>
+
+#include "builder/build/build_engine.h"
+#include "builder/build/definitions.h"
+#include "builder/download/downloader.h"
+
+namespace tinyrange::build {
+namespace {
+
+class FetchHttpDefinition final : public Definition {
+ public:
+  FetchHttpDefinition(std::string url, std::string sha256, std::optional<uint64_t> size)
+      : url_(std::move(url)), sha256_(std::move(sha256)), size_(size) {}
+
+  std::string Kind() const override { return "fetch_http"; }
+  nlohmann::json Parameters() const override {
+    nlohmann::json params = {{"url", url_}, {"sha256", sha256_}};
+    if (size_) params["size"] = *size_;
+    return params;
+  }
+  bool IoBound() const override { return true; }
+
+  void Build(BuildContext& ctx) const override {
+    download::DownloadOptions options;
+    options.offline = ctx.options().offline;
+    options.progress = ctx.options().progress;
+    download::Downloader downloader(options);
+    download::DownloadRequest request;
+    request.url = url_;
+    // Downloaded in the scratch directory: the downloader keeps .part and
+    // .lock files beside its destination, which must not end up in the
+    // output.
+    request.destination = ctx.scratch() + "/download";
+    request.sha256 = sha256_;
+    request.size = size_;
+    download::DownloadResult result = downloader.Fetch({request}).front();
+    if (!result.ok) throw BuildError(result.error);
+    std::filesystem::rename(request.destination, ctx.output());
+  }
+
+ private:
+  std::string url_, sha256_;
+  std::optional<uint64_t> size_;
+};
+
+bool IsLowerHex64(const std::string& text) {
+  if (text.size() != 64) return false;
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+DefinitionPtr FetchHttp(std::string url, std::string sha256, std::optional<uint64_t> size) {
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0 && url.rfind("file://", 0) != 0) {
+    throw BuildError("fetch_http: url '" + url + "' must start with http://, https:// or file://");
+  }
+  if (!sha256.empty() && !IsLowerHex64(sha256)) {
+    throw BuildError("fetch_http: sha256 '" + sha256 + "' is not 64 lower-case hex digits");
+  }
+  return std::make_shared<FetchHttpDefinition>(std::move(url), std::move(sha256), size);
+}
+
+}  // namespace tinyrange::build
