@@ -32,6 +32,7 @@ std::optional<ResolvedPlan> ResolvePackages(const PackageRequest& request, std::
   if (family == "debian") {
     packages::CollectionOptions options;
     options.suite = release;
+    options.cache_root = request.cache_root;
     options.mirror_override = request.debian_mirror;
     if (!request.architecture.empty()) options.architecture = request.architecture;
     options.offline = request.offline;
@@ -40,6 +41,7 @@ std::optional<ResolvedPlan> ResolvePackages(const PackageRequest& request, std::
   } else {
     packages::AlpineCollectionOptions options;
     options.version = release;
+    options.cache_root = request.cache_root;
     options.mirror_override = request.alpine_mirror;
     options.keys_override = request.alpine_keys;
     if (!request.architecture.empty()) options.architecture = packages::AlpineArchitecture(request.architecture);

@@ -22,6 +22,7 @@ struct PackageRequest {
   std::string debian_mirror;                // empty: apt sources / TR_DEBIAN_MIRROR
   std::string alpine_mirror;
   std::string alpine_keys;
+  std::string cache_root;  // where indexes are kept; empty: the tinyrange cache
   bool offline = false;
   download::ProgressSink* progress = nullptr;
   // Never free the loaded index: freeing tens of thousands of records

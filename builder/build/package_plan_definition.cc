@@ -36,6 +36,7 @@ class PackagePlanDefinition final : public Definition {
     request.offline = ctx.options().offline;
     request.progress = ctx.options().progress;
     request.leak_index = ctx.options().leak_indexes;
+    request.cache_root = ctx.options().cache_root;
     std::string error;
     auto resolved = ResolvePackages(request, &error);
     if (!resolved) throw BuildError(error);
