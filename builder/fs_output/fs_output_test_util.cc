@@ -214,4 +214,11 @@ std::string Shell(const std::string& command, int* exit_code) {
   return out;
 }
 
+const ReadEntry& EntryAt(const std::vector<ReadEntry>& entries, const std::string& path) {
+  for (const ReadEntry& e : entries) {
+    if (e.path == path) return e;
+  }
+  throw std::runtime_error("no entry " + path);
+}
+
 }  // namespace tinyrange::fs_output::testing

@@ -74,6 +74,8 @@ struct ReadEntry {
 
 // Reads every entry of a tar or cpio (any compression libarchive knows).
 std::vector<ReadEntry> ReadWithLibarchive(const std::filesystem::path& path);
+// The entry named `path`; throws if there is none.
+const ReadEntry& EntryAt(const std::vector<ReadEntry>& entries, const std::string& path);
 // The libarchive names of the format and filter of the first header.
 std::string DetectedFormat(const std::filesystem::path& path);
 

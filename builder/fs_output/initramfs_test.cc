@@ -12,13 +12,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using namespace tinyrange::fs_output::testing;
 
-const ReadEntry& Get(const std::vector<ReadEntry>& entries, const std::string& path) {
-  for (const ReadEntry& e : entries) {
-    if (e.path == path) return e;
-  }
-  throw std::runtime_error("no entry " + path);
-}
-
 TEST(InitramfsTest, GzipNewcReadsBackWithMetadata) {
   ScratchDir dir;
   FsTree tree = SampleTree(dir);
@@ -42,23 +35,23 @@ TEST(InitramfsTest, GzipNewcReadsBackWithMetadata) {
   EXPECT_THAT(paths, ElementsAre("bin", "bin/ping", "bin/busybox", "bin/sh", "dev", "dev/initctl", "dev/null",
                                  "dev/sda", "etc", "etc/new", "etc/passwd", "home", "home/user",
                                  "home/user/a \"file\"", "lib"));
-  const ReadEntry& busybox = Get(entries, "bin/busybox");
-  const ReadEntry& sh = Get(entries, "bin/sh");
+  const ReadEntry& busybox = EntryAt(entries, "bin/busybox");
+  const ReadEntry& sh = EntryAt(entries, "bin/sh");
   EXPECT_EQ(busybox.nlink, 2u);
   EXPECT_EQ(busybox.ino, sh.ino);
   EXPECT_EQ(sh.data, "busybox binary");
-  EXPECT_EQ(Get(entries, "bin/ping").mode, 04755u);
-  EXPECT_EQ(Get(entries, "dev/null").type, 'c');
-  EXPECT_EQ(Get(entries, "dev/null").rdev_major, 1u);
-  EXPECT_EQ(Get(entries, "dev/null").rdev_minor, 3u);
-  EXPECT_EQ(Get(entries, "dev/sda").type, 'b');
-  EXPECT_EQ(Get(entries, "dev/initctl").type, 'p');
-  EXPECT_EQ(Get(entries, "lib").link, "usr/lib");
-  EXPECT_EQ(Get(entries, "home/user").uid, 3000000);
-  EXPECT_EQ(Get(entries, "home/user").gid, 3000001);
-  EXPECT_EQ(Get(entries, "etc/passwd").data, "root:x:0:0:root:/root:/bin/sh\n");
-  EXPECT_EQ(Get(entries, "etc/passwd").mtime, 1000);
-  EXPECT_EQ(Get(entries, "etc/new").mtime, 1500000000);
+  EXPECT_EQ(EntryAt(entries, "bin/ping").mode, 04755u);
+  EXPECT_EQ(EntryAt(entries, "dev/null").type, 'c');
+  EXPECT_EQ(EntryAt(entries, "dev/null").rdev_major, 1u);
+  EXPECT_EQ(EntryAt(entries, "dev/null").rdev_minor, 3u);
+  EXPECT_EQ(EntryAt(entries, "dev/sda").type, 'b');
+  EXPECT_EQ(EntryAt(entries, "dev/initctl").type, 'p');
+  EXPECT_EQ(EntryAt(entries, "lib").link, "usr/lib");
+  EXPECT_EQ(EntryAt(entries, "home/user").uid, 3000000);
+  EXPECT_EQ(EntryAt(entries, "home/user").gid, 3000001);
+  EXPECT_EQ(EntryAt(entries, "etc/passwd").data, "root:x:0:0:root:/root:/bin/sh\n");
+  EXPECT_EQ(EntryAt(entries, "etc/passwd").mtime, 1000);
+  EXPECT_EQ(EntryAt(entries, "etc/new").mtime, 1500000000);
 }
 
 TEST(InitramfsTest, EveryCompressionReadsBackAndIsReproducible) {
@@ -80,7 +73,7 @@ TEST(InitramfsTest, EveryCompressionReadsBackAndIsReproducible) {
     EXPECT_THAT(DetectedFormat(a), HasSubstr(filter));
     std::vector<ReadEntry> entries = ReadWithLibarchive(a);
     EXPECT_EQ(entries.size(), 16u);
-    EXPECT_EQ(Get(entries, "big").data, big) << filter;
+    EXPECT_EQ(EntryAt(entries, "big").data, big) << filter;
     EXPECT_EQ(ReadFile(a), ReadFile(b)) << filter;
     if (compression == Compression::kXz) {
       // Stream flags: check type CRC32 (1), the one the kernel decodes.

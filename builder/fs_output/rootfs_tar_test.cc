@@ -15,13 +15,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using namespace tinyrange::fs_output::testing;
 
-const ReadEntry& Get(const std::vector<ReadEntry>& entries, const std::string& path) {
-  for (const ReadEntry& e : entries) {
-    if (e.path == path) return e;
-  }
-  throw std::runtime_error("no entry " + path);
-}
-
 TEST(RootfsTarTest, EntriesReadBackWithEveryKindOfMetadata) {
   ScratchDir dir;
   FsTree tree = SampleTree(dir);
@@ -35,28 +28,28 @@ TEST(RootfsTarTest, EntriesReadBackWithEveryKindOfMetadata) {
   EXPECT_THAT(paths, ElementsAre("bin/", "bin/busybox", "bin/ping", "bin/sh", "dev/", "dev/initctl", "dev/null",
                                  "dev/sda", "etc/", "etc/new", "etc/passwd", "home/", "home/user/",
                                  "home/user/a \"file\"", "lib"));
-  EXPECT_EQ(Get(entries, "bin/busybox").data, "busybox binary");
-  EXPECT_EQ(Get(entries, "bin/sh").type, 'h');
-  EXPECT_EQ(Get(entries, "bin/sh").link, "bin/busybox");
-  const ReadEntry& ping = Get(entries, "bin/ping");
+  EXPECT_EQ(EntryAt(entries, "bin/busybox").data, "busybox binary");
+  EXPECT_EQ(EntryAt(entries, "bin/sh").type, 'h');
+  EXPECT_EQ(EntryAt(entries, "bin/sh").link, "bin/busybox");
+  const ReadEntry& ping = EntryAt(entries, "bin/ping");
   EXPECT_EQ(ping.mode, 04755u);
   EXPECT_EQ(ping.xattrs.at("security.capability"), std::string("\x01\x00\x00\x02\x00\x20\x00\x00", 8));
   EXPECT_EQ(ping.xattrs.at("user.note"), "hello");
-  EXPECT_EQ(Get(entries, "dev/null").type, 'c');
-  EXPECT_EQ(Get(entries, "dev/null").rdev_major, 1u);
-  EXPECT_EQ(Get(entries, "dev/null").rdev_minor, 3u);
-  EXPECT_EQ(Get(entries, "dev/sda").type, 'b');
-  EXPECT_EQ(Get(entries, "dev/sda").mode, 0660u);
-  EXPECT_EQ(Get(entries, "dev/initctl").type, 'p');
-  EXPECT_EQ(Get(entries, "lib").type, 'l');
-  EXPECT_EQ(Get(entries, "lib").link, "usr/lib");
-  EXPECT_EQ(Get(entries, "etc/passwd").data, "root:x:0:0:root:/root:/bin/sh\n");
-  const ReadEntry& home = Get(entries, "home/user/");
+  EXPECT_EQ(EntryAt(entries, "dev/null").type, 'c');
+  EXPECT_EQ(EntryAt(entries, "dev/null").rdev_major, 1u);
+  EXPECT_EQ(EntryAt(entries, "dev/null").rdev_minor, 3u);
+  EXPECT_EQ(EntryAt(entries, "dev/sda").type, 'b');
+  EXPECT_EQ(EntryAt(entries, "dev/sda").mode, 0660u);
+  EXPECT_EQ(EntryAt(entries, "dev/initctl").type, 'p');
+  EXPECT_EQ(EntryAt(entries, "lib").type, 'l');
+  EXPECT_EQ(EntryAt(entries, "lib").link, "usr/lib");
+  EXPECT_EQ(EntryAt(entries, "etc/passwd").data, "root:x:0:0:root:/root:/bin/sh\n");
+  const ReadEntry& home = EntryAt(entries, "home/user/");
   EXPECT_EQ(home.uid, 3000000);  // beyond ustar's 7 octal digits: a pax record
   EXPECT_EQ(home.gid, 3000001);
   EXPECT_EQ(home.mode, 0700u);
-  EXPECT_EQ(Get(entries, "etc/passwd").mtime, 1000);
-  EXPECT_EQ(Get(entries, "etc/new").mtime, 1500000000);  // clamped
+  EXPECT_EQ(EntryAt(entries, "etc/passwd").mtime, 1000);
+  EXPECT_EQ(EntryAt(entries, "etc/new").mtime, 1500000000);  // clamped
 
   // GNU tar reads it too, xattrs included.
   int rc = -1;
