@@ -102,15 +102,20 @@ struct FuncDecl {
   std::vector<std::string> param_names;  // positional then keyword-only
   std::vector<const Expr*> defaults;     // per param_names entry; null if required
   std::vector<std::string> local_names;  // by slot, for error messages
+  // Slots that nested functions read (free variables): all that a frame
+  // must keep once the call has returned. Sorted, no duplicates.
+  std::vector<int> captured;
 };
 
 struct File {
   std::string name;
   std::vector<StmtPtr> stmts;
   FuncDecl toplevel;  // frame for comprehension variables at top level
+  // Module-level slots: the globals and the file block. The file block
+  // holds the names bound by load(): visible in this file only, never
+  // exported, and no global may share a name with one (see resolve.cc).
   std::vector<std::string> globals;  // by slot
-  // Names bound by load() are file-local: not exported to loaders.
-  std::vector<bool> loaded;  // by slot
+  std::vector<bool> loaded;          // by slot: true for the file block
 };
 
 }  // namespace tinyrange::starlark

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "starlark/lifetime.h"
 #include "starlark/methods.h"
 #include "starlark/ops.h"
 #include "starlark/parser.h"
@@ -166,7 +167,9 @@ class Evaluator {
     auto f = std::make_shared<FunctionObj>();
     f->decl = decl;
     f->closure = env;
+    f->closure_keep = env;
     f->module = mod_;
+    f->module_keep = mod_;
     f->defaults.reserve(decl->defaults.size());
     for (const Expr* d : decl->defaults) f->defaults.push_back(d ? Eval(*d, env) : nullptr);
     return f;
@@ -416,7 +419,11 @@ class Evaluator {
 
 Value CallFunction(Thread& th, const FunctionObj& f, Args& args) {
   const FuncDecl& d = *f.decl;
-  if (!f.module->dialect.recursion) {
+  // Only a collector misjudging a module in use (lifetime.h) empties these.
+  std::shared_ptr<ModuleState> mod = f.module.lock();
+  std::shared_ptr<Env> closure = f.closure.lock();
+  if (!mod || !closure) Fail("function " + d.name + ": its module was freed");
+  if (!mod->dialect.recursion) {
     for (const Object* o : th.call_stack) {
       if (o && o->kind() == Kind::kFunction && static_cast<const FunctionObj*>(o)->decl == f.decl)
         Fail("function " + d.name + " called recursively");
@@ -425,7 +432,7 @@ Value CallFunction(Thread& th, const FunctionObj& f, Args& args) {
   if (static_cast<int>(th.call_stack.size()) >= th.max_depth) Fail("Starlark stack overflow");
   auto env = std::make_shared<Env>();
   env->slots.resize(static_cast<size_t>(d.num_locals));
-  env->parent = f.closure;
+  env->parent = std::move(closure);
   size_t nparams = d.param_names.size();
   size_t npos = static_cast<size_t>(d.num_positional);
   size_t given = args.positional.size();
@@ -470,17 +477,21 @@ Value CallFunction(Thread& th, const FunctionObj& f, Args& args) {
                     " (" + names + ")");
   }
   th.call_stack.push_back(&f);
-  Evaluator ev(th, f.module);
+  const std::string& filename = mod->file->name;
+  Evaluator ev(th, std::move(mod));
   Value ret = None();
   try {
     ev.ExecBlock(d.body, env, &ret);
   } catch (Error& err) {
     th.call_stack.pop_back();
-    err.stack.push_back({d.name, f.module->file->name, err.line, err.col});
+    if (env.use_count() > 1) ReleaseFrame(*env, d);
+    err.stack.push_back({d.name, filename, err.line, err.col});
     err.has_pos = false;
     throw;
   }
   th.call_stack.pop_back();
+  // A closure made here keeps the frame: let it keep only what it reads.
+  if (env.use_count() > 1) ReleaseFrame(*env, d);
   return ret;
 }
 
@@ -492,7 +503,8 @@ void FunctionObj::Freeze() {
   for (auto& d : defaults)
     if (d) starlark::Freeze(d);
   // Freezing a closure's frame: the captured values are reachable from it.
-  for (Env* e = closure.get(); e; e = e->parent.get())
+  std::shared_ptr<Env> env = closure.lock();
+  for (Env* e = env.get(); e; e = e->parent.get())
     for (auto& v : e->slots)
       if (v && v.get() != this) starlark::Freeze(v);
 }
@@ -574,22 +586,27 @@ StringDict ExecFile(Thread& th, const std::string& filename, const std::string& 
     err.syntax = true;
     throw err;
   }
-  mod->globals.resize(mod->file->globals.size());
+  ModuleState& m = *mod;
+  m.globals.resize(m.file->globals.size());
+  // Declared before the evaluator and the frame so that it goes last: when
+  // nothing was exported (or on error) the module is collected right here.
+  std::shared_ptr<void> handle = NewModuleHandle(mod);
   auto env = std::make_shared<Env>();
-  env->slots.resize(static_cast<size_t>(mod->file->toplevel.num_locals));
-  Evaluator ev(th, mod);
+  env->slots.resize(static_cast<size_t>(m.file->toplevel.num_locals));
+  Evaluator ev(th, std::move(mod));
   Value ret;
   try {
-    ev.ExecBlock(mod->file->stmts, env, &ret);
+    ev.ExecBlock(m.file->stmts, env, &ret);
   } catch (Error& err) {
     err.stack.push_back({"<toplevel>", filename, err.line, err.col});
     throw;
   }
+  if (env.use_count() > 1) ReleaseFrame(*env, m.file->toplevel);
   StringDict out;
-  for (size_t i = 0; i < mod->globals.size(); i++) {
-    if (!mod->globals[i]) continue;
-    if (freeze) Freeze(mod->globals[i]);
-    if (!mod->file->loaded[i]) out[mod->file->globals[i]] = mod->globals[i];
+  for (size_t i = 0; i < m.globals.size(); i++) {
+    if (!m.globals[i]) continue;
+    if (freeze) Freeze(m.globals[i]);
+    if (!m.file->loaded[i]) out[m.file->globals[i]] = Exported(handle, m.globals[i]);
   }
   return out;
 }

@@ -20,13 +20,17 @@ namespace tinyrange::starlark {
 using StringDict = std::map<std::string, Value>;
 
 // A frame's slots. Closures keep their defining frame alive, which is how
-// nested functions see enclosing locals.
+// nested functions see enclosing locals. When a call returns, the slots no
+// nested function refers to are cleared (FuncDecl::captured), so that a
+// returned `def` does not keep itself alive through its own frame.
 struct Env {
   std::vector<Value> slots;
   std::shared_ptr<Env> parent;
 };
 
-// State shared by a module's functions: its globals and syntax tree.
+// State shared by a module's functions: its globals and syntax tree. The
+// globals vector also holds the file block (names bound by load(); see
+// File::loaded). Owned as described in lifetime.h.
 struct ModuleState {
   std::unique_ptr<File> file;
   std::vector<Value> globals;
@@ -42,8 +46,15 @@ class FunctionObj final : public Object {
   void Freeze() override;
   std::shared_ptr<FuncDecl> decl;
   std::vector<Value> defaults;  // per decl->param_names; null if required
-  std::shared_ptr<Env> closure;
-  std::shared_ptr<ModuleState> module;
+  // Evaluation reads only the weak pointers. The strong `*_keep` ones keep
+  // the frame and the module alive while the function is; they are written
+  // once more only by the module collector (lifetime.cc), which cuts them
+  // to break the module <-> function and frame <-> function cycles. Keeping
+  // the two apart means a reader never races with the collector.
+  std::weak_ptr<Env> closure;
+  std::shared_ptr<Env> closure_keep;
+  std::weak_ptr<ModuleState> module;
+  std::shared_ptr<ModuleState> module_keep;
   bool frozen = false;
 };
 
@@ -84,7 +95,9 @@ Value CallMethod(Thread& th, MethodFn method, const Value& self, const std::stri
 // builtins. Throws Error for runtime errors; syntax errors are thrown as a
 // single Error listing every one (with `syntax` set). Returns the module's
 // globals, frozen unless `freeze` is false (the REPL keeps them mutable
-// from one input to the next).
+// from one input to the next). The returned values share one handle on
+// the module (lifetime.h): the module lives while any of them does, and its
+// reference cycles are broken when the last one goes.
 StringDict ExecFile(Thread& th, const std::string& filename, const std::string& src,
                     const StringDict& predeclared, const Dialect& dialect, bool freeze = true);
 

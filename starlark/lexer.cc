@@ -1,5 +1,6 @@
 #include "starlark/lexer.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -21,7 +22,15 @@ const std::set<std::string, std::less<>>& Keywords() {
 
 class Lexer {
  public:
-  Lexer(const std::string& src, std::vector<SyntaxError>& errors) : s_(src), errors_(errors) {}
+  // `cuts`, if given, lists lines before which open brackets are closed by
+  // force (see Tokenize).
+  Lexer(const std::string& src, std::vector<SyntaxError>& errors, const std::vector<int>* cuts)
+      : s_(src), errors_(errors), cuts_(cuts) {}
+
+  // After Run: the line of the outermost bracket still open at the end of
+  // input (0 if none), and how many unclosed brackets were reported.
+  int open_at_end() const { return open_at_end_; }
+  int unclosed() const { return unclosed_; }
 
   std::vector<Token> Run() {
     indents_.push_back(0);
@@ -51,8 +60,16 @@ class Lexer {
       char c = s_[p_];
       if (c == '\n') {
         Adv();
+        if (depth_ > 0 && IsCut(line_)) {
+          // Recovery: the bracket is taken as unclosed and a new statement
+          // starts here.
+          Unclosed(line_, 1);
+          depth_ = 0;
+        }
         if (depth_ == 0) {
           Emit(Tok::kNewline, "", line_ - 1, last_line_len_ + 1);
+          if (cut_pending_) toks_.back().cut = true;
+          cut_pending_ = false;
           at_line_start = true;
         }
         continue;
@@ -116,7 +133,12 @@ class Lexer {
         Adv();
       }
     }
+    if (depth_ > 0) {
+      open_at_end_ = OpenBracket(depth_).line;
+      if (cuts_) Unclosed(line_, col_);
+    }
     if (!toks_.empty() && toks_.back().kind != Tok::kNewline) Emit(Tok::kNewline, "", line_, col_);
+    if (cut_pending_) toks_.back().cut = true;
     while (indents_.size() > 1) {
       indents_.pop_back();
       Emit(Tok::kOutdent, "", line_, col_);
@@ -137,6 +159,39 @@ class Lexer {
     p_++;
   }
   void Error(std::string msg) { errors_.push_back({line_, col_, std::move(msg)}); }
+
+  bool IsCut(int line) const {
+    return cuts_ && std::find(cuts_->begin(), cuts_->end(), line) != cuts_->end();
+  }
+
+  // The n-th innermost bracket still open (1 <= n <= depth_). Found by
+  // walking back over the tokens only when needed, so that lexing a
+  // well-formed file pays nothing for it. Exact, because a closer the lexer
+  // ignored (at depth 0) cannot come after an open bracket.
+  const Token& OpenBracket(int n) const {
+    int inner = 0;
+    for (size_t i = toks_.size(); i-- > 0;) {
+      const Token& t = toks_[i];
+      if (t.kind != Tok::kOp || t.text.size() != 1) continue;
+      char c = t.text[0];
+      if (c == ')' || c == ']' || c == '}') inner++;
+      if (c == '(' || c == '[' || c == '{') {
+        if (inner > 0) inner--;
+        else if (--n == 0) return t;
+      }
+    }
+    return toks_.front();  // not reached while depth_ > 0
+  }
+
+  // Reports the innermost open bracket at line:col, where its statement is
+  // cut short.
+  void Unclosed(int line, int col) {
+    const Token& b = OpenBracket(1);
+    errors_.push_back({line, col, "unclosed '" + b.text + "' opened at " + std::to_string(b.line) + ":" +
+                                      std::to_string(b.col)});
+    unclosed_++;
+    cut_pending_ = true;
+  }
   void Emit(Tok k, std::string text, int line, int col) {
     Token t;
     t.kind = k;
@@ -354,12 +409,55 @@ class Lexer {
   std::vector<int> indents_;
   size_t p_ = 0;
   int line_ = 1, col_ = 1, depth_ = 0, last_line_len_ = 0;
+  const std::vector<int>* cuts_;
+  bool cut_pending_ = false;  // the next NEWLINE ends a cut statement
+  int open_at_end_ = 0, unclosed_ = 0;
 };
+
+// Where a statement plausibly starts again after a bracket opened on line
+// `after` was never closed: the first later line whose first token, in
+// column 1, begins a statement (a def, load, if, for or while, or a name
+// being assigned or called). 0 if there is none.
+int ResyncLine(const std::vector<Token>& toks, int after) {
+  for (size_t i = 0; i + 1 < toks.size(); i++) {
+    const Token& t = toks[i];
+    if (t.line <= after || t.col != 1) continue;
+    if (i > 0 && toks[i - 1].line == t.line) continue;  // not the line's first token
+    if (t.Is("def") || t.Is("load") || t.Is("if") || t.Is("for") || t.Is("while")) return t.line;
+    const Token& n = toks[i + 1];
+    if (t.kind == Tok::kIdent && n.kind == Tok::kOp && n.line == t.line &&
+        (n.text == "=" || n.text == "(" || n.text == "." ||
+         (n.text.size() >= 2 && n.text.back() == '=' && n.text != "==" && n.text != "!=" &&
+          n.text != "<=" && n.text != ">=")))
+      return t.line;
+  }
+  return 0;
+}
 
 }  // namespace
 
 std::vector<Token> Tokenize(const std::string& src, std::vector<SyntaxError>& errors) {
-  return Lexer(src, errors).Run();
+  return Lexer(src, errors, nullptr).Run();
+}
+
+std::vector<Token> Tokenize(const std::string& src, std::vector<SyntaxError>& errors, int* unclosed) {
+  // Each pass that ends inside a bracket adds one cut and lexes again: a
+  // well-formed file takes one pass. The bound keeps a pathological file
+  // (thousands of unclosed brackets) from taking quadratic time.
+  std::vector<int> cuts;
+  for (int pass = 0;; pass++) {
+    std::vector<SyntaxError> errs;
+    Lexer lx(src, errs, &cuts);
+    std::vector<Token> toks = lx.Run();
+    int resync = lx.open_at_end() && pass < 100 ? ResyncLine(toks, lx.open_at_end()) : 0;
+    if (resync > 0) {
+      cuts.push_back(resync);
+      continue;
+    }
+    errors.insert(errors.end(), errs.begin(), errs.end());
+    *unclosed = lx.unclosed();
+    return toks;
+  }
 }
 
 }  // namespace tinyrange::starlark

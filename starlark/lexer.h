@@ -15,6 +15,10 @@ enum class Tok {
 
 struct Token {
   Tok kind = Tok::kEof;
+  // A NEWLINE that ends a statement whose bracket was never closed: the
+  // lexer has reported it, so the parser does not report it again here.
+  // (Next to `kind`, where it fits in padding.)
+  bool cut = false;
   std::string text;  // identifier/keyword/operator text, or decoded string value
   BigInt int_value;
   double float_value = 0;
@@ -29,5 +33,11 @@ struct SyntaxError {
 
 // Appends errors to `errors`; always returns a token stream ending in kEof.
 std::vector<Token> Tokenize(const std::string& src, std::vector<SyntaxError>& errors);
+// The same, recovering from brackets that are never closed: each is
+// reported ("unclosed '(' opened at L:C"), and the statement is cut short
+// where a later line plausibly starts a new one (or at the end), so that
+// later lines are still tokenized as statements. `*unclosed` is the number
+// of such errors, after which parsing may go on.
+std::vector<Token> Tokenize(const std::string& src, std::vector<SyntaxError>& errors, int* unclosed);
 
 }  // namespace tinyrange::starlark

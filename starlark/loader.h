@@ -1,6 +1,8 @@
 // A caching module loader. Each module is executed once; its frozen globals
 // are shared by every loader of it, including other threads: a second thread
 // asking for a module that is being loaded waits for the first.
+// The cache holds the modules (lifetime.h): a module is freed once the
+// loader and every module or value that uses it are gone.
 #pragma once
 
 #include <functional>

@@ -1,5 +1,6 @@
 #include "starlark/parser.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace tinyrange::starlark {
@@ -46,7 +47,9 @@ class Parser {
   const Token& Cur() const { return t_[p_]; }
   const Token& Peek(int n = 1) const { return t_[std::min(p_ + static_cast<size_t>(n), t_.size() - 1)]; }
   [[noreturn]] void Err(const Token& t, const std::string& msg) {
-    errors_.push_back({t.line, t.col, msg});
+    // At a cut statement end the lexer has said what is wrong: an unclosed
+    // bracket.
+    if (!t.cut) errors_.push_back({t.line, t.col, msg});
     throw ParseAbort{};
   }
   std::string Describe(const Token& t) {
@@ -626,9 +629,16 @@ std::unique_ptr<File> Parse(const std::string& filename, const std::string& src,
   f->name = filename;
   f->toplevel.name = "<toplevel>";
   size_t before = errors.size();
-  auto toks = Tokenize(src, errors);
-  if (errors.size() > before) return f;  // token stream is unreliable
+  int unclosed = 0;
+  auto toks = Tokenize(src, errors, &unclosed);
+  // Other lexical errors make the token stream unreliable.
+  if (errors.size() - before > static_cast<size_t>(unclosed)) return f;
   Parser(std::move(toks), errors).ParseFile(*f);
+  // Lexical (unclosed bracket) and syntax errors, in the order of the file.
+  std::stable_sort(errors.begin() + static_cast<long>(before), errors.end(),
+                   [](const SyntaxError& a, const SyntaxError& b) {
+                     return a.line != b.line ? a.line < b.line : a.col < b.col;
+                   });
   return f;
 }
 

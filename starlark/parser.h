@@ -1,6 +1,7 @@
 // Recursive-descent parser from tokens to the syntax tree. After an error
 // it skips to the next line and continues, so every recoverable error is
-// reported in one pass.
+// reported in one pass; a bracket that is never closed ends its statement
+// where the lexer cuts it (Tokenize), so it does not swallow the rest.
 #pragma once
 
 #include <string>

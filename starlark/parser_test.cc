@@ -40,5 +40,55 @@ TEST(Parser, DefLambdaComprehension) {
   EXPECT_EQ(f->stmts[1]->rhs->kind, EK::kLambda);
 }
 
+std::string Joined(const std::vector<SyntaxError>& errors) {
+  std::string out;
+  for (auto& e : errors) out += std::to_string(e.line) + ":" + std::to_string(e.col) + ": " + e.msg + "\n";
+  return out;
+}
+
+TEST(Parser, UnclosedBracketDoesNotHideLaterErrors) {
+  std::vector<SyntaxError> errors;
+  auto f = Parse("t.star",
+                 "x = 1\n"
+                 "y = foo(1,\n"
+                 "        2\n"
+                 "def f():\n"
+                 "    return [1,\n"
+                 "\n"
+                 "def g():\n"
+                 "    pass\n"
+                 "z = 3\n"
+                 "w = = 2\n",
+                 errors);
+  EXPECT_EQ(Joined(errors),
+            "4:1: unclosed '(' opened at 2:8\n"
+            "7:1: unclosed '[' opened at 5:12\n"
+            "10:5: got =, want primary expression\n");
+  // The statements after the cuts were parsed: x, g and z (y and f are
+  // the ones cut short).
+  EXPECT_EQ(f->stmts.size(), 3u);
+}
+
+TEST(Parser, UnclosedBracketAtEndOfFile) {
+  std::vector<SyntaxError> errors;
+  Parse("t.star", "x = 1\ny = {\"a\": [1,\n  2]\n", errors);
+  EXPECT_EQ(Joined(errors), "4:1: unclosed '{' opened at 2:5\n");
+}
+
+TEST(Parser, ErrorsInsideAnUnclosedBracketAreReportedToo) {
+  std::vector<SyntaxError> errors;
+  Parse("t.star", "y = foo(1 +,\nz = 2\nw = = 1\n", errors);
+  EXPECT_EQ(Joined(errors),
+            "1:12: got ,, want primary expression\n"
+            "2:1: unclosed '(' opened at 1:8\n"
+            "3:5: got =, want primary expression\n");
+}
+
+TEST(Parser, KeywordArgumentsInColumnOneAreFineWhenClosed) {
+  std::vector<SyntaxError> errors;
+  Parse("t.star", "f(\nx = 1,\ny = [\n2])\n", errors);
+  EXPECT_TRUE(errors.empty()) << Joined(errors);
+}
+
 }  // namespace
 }  // namespace tinyrange::starlark

@@ -54,7 +54,18 @@ class Resolver {
  private:
   void Err(int line, int col, std::string msg) { errors_.push_back({line, col, std::move(msg)}); }
 
+  std::string DeclaredAt(const std::pair<int, int>& pos) const {
+    return file_.name + ":" + std::to_string(pos.first) + ":" + std::to_string(pos.second);
+  }
+
   void BindGlobal(Expr& id, std::unordered_map<std::string, std::pair<int, int>>& first) {
+    if (file_block_.count(id.op)) {
+      // With globalreassign, the assignment rebinds the load binding (the
+      // name resolves to it first).
+      if (!dialect_.global_reassign)
+        Err(id.line, id.col, "cannot reassign local " + id.op + " declared at " + DeclaredAt(first[id.op]));
+      return;
+    }
     auto it = globals_.find(id.op);
     if (it == globals_.end()) {
       globals_[id.op] = static_cast<int>(file_.globals.size());
@@ -63,9 +74,27 @@ class Resolver {
       first[id.op] = {id.line, id.col};
     } else if (!dialect_.global_reassign) {
       auto& f = first[id.op];
-      Err(id.line, id.col, "cannot reassign global " + id.op + " declared at " + file_.name + ":" +
-                               std::to_string(f.first) + ":" + std::to_string(f.second));
+      Err(id.line, id.col, "cannot reassign global " + id.op + " declared at " + DeclaredAt(f));
     }
+  }
+
+  // A load() binding goes into the file block: a module-level slot that is
+  // not a global (not exported, see File::loaded). As in the Go
+  // implementation, a name may be bound once at top level, whether by load
+  // or as a global, unless the dialect allows reassignment.
+  void BindLoad(Expr& id, std::unordered_map<std::string, std::pair<int, int>>& first) {
+    if (file_block_.count(id.op)) {
+      if (!dialect_.global_reassign) Err(id.line, id.col, "cannot reassign top-level " + id.op);
+      return;
+    }
+    if (globals_.count(id.op) && !dialect_.global_reassign) {
+      Err(id.line, id.col, "cannot reassign global " + id.op + " declared at " + DeclaredAt(first[id.op]));
+      return;
+    }
+    file_block_[id.op] = static_cast<int>(file_.globals.size());
+    file_.globals.push_back(id.op);
+    file_.loaded.push_back(true);
+    first[id.op] = {id.line, id.col};
   }
 
   void CollectTargets(Expr& e, std::vector<Expr*>& out) {
@@ -95,10 +124,7 @@ class Resolver {
         for (auto& b : s.orelse) CollectGlobals(*b, first);
         break;
       case SK::kLoad:
-        for (auto& l : s.loads) {
-          BindGlobal(*l.local, first);
-          file_.loaded[static_cast<size_t>(globals_[l.local->op])] = true;
-        }
+        for (auto& l : s.loads) BindLoad(*l.local, first);
         break;
       default: break;
     }
@@ -139,14 +165,18 @@ class Resolver {
         id.scope = d == 0 ? Scope::kLocal : Scope::kFree;
         id.depth = d;
         id.index = it->second;
+        if (d > 0) MarkCaptured(*x->fn, it->second);
         return;
       }
     }
-    auto g = globals_.find(id.op);
-    if (g != globals_.end()) {
-      id.scope = Scope::kGlobal;
-      id.index = g->second;
-      return;
+    // The file block, then the globals: both are module-level slots.
+    for (auto* names : {&file_block_, &globals_}) {
+      auto g = names->find(id.op);
+      if (g != names->end()) {
+        id.scope = Scope::kGlobal;
+        id.index = g->second;
+        return;
+      }
     }
     Value v = lookup_(id.op);
     if (v && !(id.op == "set" && !dialect_.set)) {
@@ -155,6 +185,11 @@ class Resolver {
       return;
     }
     Err(id.line, id.col, "undefined: " + id.op + Hint(id.op, b));
+  }
+
+  static void MarkCaptured(FuncDecl& fn, int slot) {
+    auto it = std::lower_bound(fn.captured.begin(), fn.captured.end(), slot);
+    if (it == fn.captured.end() || *it != slot) fn.captured.insert(it, slot);
   }
 
   // " (did you mean NAME?)" for a misspelt name: the names in scope here,
@@ -167,6 +202,7 @@ class Resolver {
       for (const auto& [n, slot] : x->names) candidates.push_back(n);
     }
     for (const auto& [n, slot] : globals_) candidates.push_back(n);
+    for (const auto& [n, slot] : file_block_) candidates.push_back(n);
     for (const auto& [n, value] : Universe()) candidates.push_back(n);
     std::string best = ClosestName(name, candidates, std::max<size_t>(1, name.size() / 3));
     return best.empty() ? "" : " (did you mean " + best + "?)";
@@ -410,6 +446,7 @@ class Resolver {
   const Dialect& dialect_;
   std::vector<SyntaxError>& errors_;
   std::unordered_map<std::string, int> globals_;
+  std::unordered_map<std::string, int> file_block_;  // names bound by load()
 };
 
 }  // namespace
