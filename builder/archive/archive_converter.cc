@@ -102,6 +102,13 @@ SourceKind DetectSourceKind(const std::filesystem::path& input) {
 ConvertResult ConvertToArchive(const std::filesystem::path& input, const std::filesystem::path& output,
                                const ConvertOptions& options) {
   SourceKind kind = options.kind == SourceKind::kAuto ? DetectSourceKind(input) : options.kind;
+  if (!options.apk_control_sha1.empty() && kind != SourceKind::kApk) {
+    // A checksum that cannot be checked must not pass silently.
+    throw ArchiveError((options.package_name.empty() ? input.string()
+                                                     : internal::PackageLabel(options.package_name, input)) +
+                       ": an Alpine control checksum was given, but this is not an .apk (it reads as " +
+                       SourceKindName(kind) + ")");
+  }
   std::string temporary = TemporaryBeside(output);
   try {
     ConvertResult result;

@@ -15,6 +15,9 @@
 //     or that replaces an earlier symlink, is rejected;
 //   - a hard link must name an earlier regular file by a safe path;
 //   - names under ".tinyrange/" are reserved for package metadata.
+// An .apk's integrity is checked first: its data segment against its
+// .PKGINFO's datahash, and its control segment against the index's
+// checksum when one is given (ConvertOptions::apk_control_sha1).
 // Every error is an ArchiveError naming the package (or input file) and the
 // entry, and leaves no output file behind: the archive is written beside the
 // output under a temporary name and renamed into place when complete.
@@ -56,6 +59,16 @@ struct ConvertOptions {
   // .apk's .PKGINFO); errors then name the input file.
   std::string package_name;
   SourceKind kind = SourceKind::kAuto;
+  // .apk only: the SHA-1 (40 hex digits) that the package's control
+  // segment must have, as the gzip member is stored in the file. This is
+  // what an APKINDEX's "C:Q1..." records (base64 there), and Alpine's
+  // index gives no other hash of the package; the control segment holds
+  // .PKGINFO, whose datahash covers the data segment, so a datahash is
+  // then required and checked too. Checked before any entry is converted;
+  // a mismatch (or an input that is not an .apk) is an ArchiveError naming
+  // the package and both checksums. Empty: only a datahash that .PKGINFO
+  // gives is checked.
+  std::string apk_control_sha1;
 };
 
 struct ConvertResult {

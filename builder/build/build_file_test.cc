@@ -71,6 +71,16 @@ TEST(BuildFileTest, WrongArgumentsAreErrorsAtTheirPosition) {
   EXPECT_NE(error.find("c.star:1:"), std::string::npos) << error;
   EXPECT_NE(error.find("must start with http://"), std::string::npos) << error;
 
+  error = ErrorOf(Write(dir, "g.star",
+                        "y = define.read_archive(define.file(\"x\"), format = \"deb\", checksum = \"sha1b64:" +
+                            std::string(27, 'A') + "=\")\n"));
+  EXPECT_NE(error.find("g.star:1:"), std::string::npos) << error;
+  EXPECT_NE(error.find("a checksum is only checked for format \"apk\""), std::string::npos) << error;
+  EXPECT_EQ(ErrorOf(Write(dir, "h.star",
+                          "y = define.read_archive(define.file(\"x\"), format = \"apk\", checksum = \"sha1b64:" +
+                              std::string(27, 'A') + "=\")\n")),
+            "");
+
   error = ErrorOf(Write(dir, "d.star", "y = define.build_fs([\"not a directive\"])\n"));
   EXPECT_NE(error.find("want list of directive or definition"), std::string::npos) << error;
 

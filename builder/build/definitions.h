@@ -19,8 +19,18 @@ DefinitionPtr FetchHttp(std::string url, std::string sha256 = "", std::optional<
 // Converts an upstream archive (a .deb, an .apk, or anything libarchive
 // reads: tar.*, zip, cpio) into a tinyrange archive. `format` is "auto",
 // "deb", "apk" or "plain"; `package` names the package in errors and in
-// the directory its control files go to.
-DefinitionPtr ReadArchive(DefinitionPtr input, std::string format = "auto", std::string package = "");
+// the directory its control files go to. `checksum` ("sha1b64:BASE64", as
+// an Alpine package record gives it; format "apk" only) is what the
+// package's control segment must hash to, checked with the .PKGINFO's
+// datahash before anything is converted: Alpine's index has no hash of
+// the whole file for fetch_http to check.
+DefinitionPtr ReadArchive(DefinitionPtr input, std::string format = "auto", std::string package = "",
+                          std::string checksum = "");
+
+// The version of read_archive's output (Definition::Version). Definitions
+// that make read_archive definitions while they build (plans) put it in
+// their own parameters, so a new archive format reaches their hashes too.
+int ReadArchiveVersion();
 
 // Decompresses a file (gzip, xz, bzip2, zstd, lz4; or passes it through).
 DefinitionPtr DecompressFile(DefinitionPtr input);

@@ -117,6 +117,21 @@ TEST(DefinitionsTest, ReadArchiveKeepsLinksAndHardLinks) {
   EXPECT_THROW(ReadArchive(FileContents("x"), "rpm"), BuildError);
 }
 
+// The checksum is Alpine's control checksum: part of the hash when given,
+// checked when the archive is converted (alpine_rootfs_test.cc), refused
+// up front when it cannot be checked.
+TEST(DefinitionsTest, ReadArchiveChecksumIsAnApkControlSha1) {
+  const std::string sum = "sha1b64:" + std::string(27, 'A') + "=";
+  auto input = FileContents("x");
+  EXPECT_EQ(ReadArchive(input, "apk", "p")->Hash(), ReadArchive(input, "apk", "p", "")->Hash());
+  EXPECT_NE(ReadArchive(input, "apk", "p", sum)->Hash(), ReadArchive(input, "apk", "p")->Hash());
+  EXPECT_THROW(ReadArchive(input, "deb", "p", sum), BuildError);
+  EXPECT_THROW(ReadArchive(input, "auto", "p", sum), BuildError);
+  EXPECT_THROW(ReadArchive(input, "apk", "p", "sha256:" + std::string(64, '0')), BuildError);
+  EXPECT_THROW(ReadArchive(input, "apk", "p", "sha1b64:" + std::string(28, 'A')), BuildError);
+  EXPECT_THROW(ReadArchive(input, "apk", "p", "sha1b64:AAAA="), BuildError);
+}
+
 TEST(DefinitionsTest, ReadArchiveConvertsADebBuiltByDpkgDeb) {
   TempDir dir;
   std::string pkg = dir.path() + "/pkg";

@@ -18,7 +18,8 @@ class PackagePlanDefinition final : public Definition {
   nlohmann::json Parameters() const override {
     nlohmann::json params = {{"distro", request_.distro},       {"packages", request_.packages},
                              {"tags", request_.tags},           {"base", request_.base},
-                             {"architecture", request_.architecture}};
+                             {"architecture", request_.architecture},
+                             {"archive_version", ReadArchiveVersion()}};
     // Only explicit mirrors count: the machine's apt sources are where the
     // same packages come from, not part of what is asked for.
     if (!request_.debian_mirror.empty()) params["debian_mirror"] = request_.debian_mirror;
@@ -41,11 +42,18 @@ class PackagePlanDefinition final : public Definition {
     auto resolved = ResolvePackages(request, &error);
     if (!resolved) throw BuildError(error);
 
-    std::string format = resolved->family == "debian" ? "deb" : "apk";
+    bool alpine = resolved->family == "alpine";
     std::vector<DefinitionPtr> archives;
     for (const ResolvedPackage& package : resolved->packages) {
+      // Debian's index gives each file's SHA-256, checked by the fetch;
+      // Alpine's gives the control segment's SHA-1, checked by the
+      // conversion (which also checks the data segment against it).
+      if (alpine && package.checksum.empty()) {
+        throw BuildError("plan " + request_.distro + ": the index gives no checksum (C:) for " + package.name +
+                         ", so it cannot be verified; check that the mirror serves Alpine's APKINDEX");
+      }
       DefinitionPtr fetch = FetchHttp(package.url, package.sha256, package.size);
-      archives.push_back(ReadArchive(fetch, format, package.name));
+      archives.push_back(ReadArchive(fetch, alpine ? "apk" : "deb", package.name, alpine ? package.checksum : ""));
     }
     ctx.BuildMore(archives);
 

@@ -1,5 +1,10 @@
 // read_archive: an upstream archive (.deb, .apk, tar.*, zip, ...) converted
 // into a tinyrange archive (builder/archive/archive_converter.h).
+#include <openssl/evp.h>
+
+#include <string>
+#include <string_view>
+
 #include "builder/archive/archive_converter.h"
 #include "builder/build/build_engine.h"
 #include "builder/build/definitions.h"
@@ -7,14 +12,35 @@
 namespace tinyrange::build {
 namespace {
 
+// "sha1b64:BASE64" (an APKINDEX C:Q1 checksum as the package records keep
+// it) to 40 hex digits; "" if it is not a base64 SHA-1.
+std::string Sha1B64ToHex(const std::string& checksum) {
+  constexpr std::string_view kPrefix = "sha1b64:";
+  if (!checksum.starts_with(kPrefix)) return "";
+  std::string b64 = checksum.substr(kPrefix.size());
+  if (b64.size() != 28 || !b64.ends_with("=") || b64.ends_with("==")) return "";
+  unsigned char raw[21];
+  if (EVP_DecodeBlock(raw, reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size())) != 21) {
+    return "";
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (int i = 0; i < 20; ++i) hex += std::string{kHex[raw[i] >> 4], kHex[raw[i] & 15]};
+  return hex;
+}
+
 class ReadArchiveDefinition final : public Definition {
  public:
-  ReadArchiveDefinition(DefinitionPtr input, archive::SourceKind kind, std::string package)
-      : input_(std::move(input)), kind_(kind), package_(std::move(package)) {}
+  ReadArchiveDefinition(DefinitionPtr input, archive::SourceKind kind, std::string package, std::string checksum)
+      : input_(std::move(input)), kind_(kind), package_(std::move(package)), checksum_(std::move(checksum)) {}
 
   std::string Kind() const override { return "read_archive"; }
+  int Version() const override { return ReadArchiveVersion(); }
   nlohmann::json Parameters() const override {
-    return {{"format", archive::SourceKindName(kind_)}, {"package", package_}};
+    nlohmann::json params = {{"format", archive::SourceKindName(kind_)}, {"package", package_}};
+    // Only when given, so that unchecked conversions keep their hashes.
+    if (!checksum_.empty()) params["checksum"] = checksum_;
+    return params;
   }
   std::vector<DefinitionPtr> Inputs() const override { return {input_}; }
   std::string Describe() const override {
@@ -25,6 +51,7 @@ class ReadArchiveDefinition final : public Definition {
     archive::ConvertOptions options;
     options.package_name = package_;
     options.kind = kind_;
+    if (!checksum_.empty()) options.apk_control_sha1 = Sha1B64ToHex(checksum_);
     try {
       archive::ConvertToArchive(ctx.input(0), ctx.output(), options);
     } catch (const archive::ArchiveError& e) {
@@ -36,11 +63,15 @@ class ReadArchiveDefinition final : public Definition {
   DefinitionPtr input_;
   archive::SourceKind kind_;
   std::string package_;
+  std::string checksum_;
 };
 
 }  // namespace
 
-DefinitionPtr ReadArchive(DefinitionPtr input, std::string format, std::string package) {
+// 2: the archive magic became "TRFRAG01".
+int ReadArchiveVersion() { return 2; }
+
+DefinitionPtr ReadArchive(DefinitionPtr input, std::string format, std::string package, std::string checksum) {
   if (!input) throw BuildError("read_archive: no input");
   archive::SourceKind kind;
   if (format == "auto" || format.empty()) {
@@ -54,7 +85,19 @@ DefinitionPtr ReadArchive(DefinitionPtr input, std::string format, std::string p
   } else {
     throw BuildError("read_archive: format '" + format + "': expected auto, deb, apk or plain");
   }
-  return std::make_shared<ReadArchiveDefinition>(std::move(input), kind, std::move(package));
+  if (!checksum.empty()) {
+    std::string what = package.empty() ? "read_archive" : "read_archive " + package;
+    if (kind != archive::SourceKind::kApk) {
+      throw BuildError(what + ": a checksum is only checked for format \"apk\" (Alpine's C:Q1); other files are " +
+                       "verified when they are fetched (fetch_http's sha256)");
+    }
+    if (Sha1B64ToHex(checksum).empty()) {
+      throw BuildError(what + ": checksum '" + checksum +
+                       "': expected \"sha1b64:\" and the base64 SHA-1 of the control segment (an APKINDEX C:Q1 "
+                       "value without the Q1)");
+    }
+  }
+  return std::make_shared<ReadArchiveDefinition>(std::move(input), kind, std::move(package), std::move(checksum));
 }
 
 }  // namespace tinyrange::build

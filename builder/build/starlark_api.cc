@@ -115,11 +115,12 @@ sl::Value DefineModule() {
   }));
   f.emplace_back("read_archive", Builtin("define.read_archive", [](sl::Thread&, const sl::Value&, sl::Args& args) {
     const std::string fn = "define.read_archive";
-    sl::Value input, format, package;
-    sl::Unpack(fn, args, {"input", "format?", "package?"}, {&input, &format, &package});
+    sl::Value input, format, package, checksum;
+    sl::Unpack(fn, args, {"input", "format?", "package?", "checksum?"}, {&input, &format, &package, &checksum});
     DefinitionPtr in = WantDefinition(fn, "input", input);
     std::string fmt = OptionalString(fn, "format", format, "auto"), pkg = OptionalString(fn, "package", package, "");
-    return Guard([&] { return WrapDefinition(ReadArchive(in, fmt, pkg)); });
+    std::string sum = OptionalString(fn, "checksum", checksum, "");
+    return Guard([&] { return WrapDefinition(ReadArchive(in, fmt, pkg, sum)); });
   }));
   f.emplace_back("decompress_file", Builtin("define.decompress_file", [](sl::Thread&, const sl::Value&, sl::Args& args) {
     const std::string fn = "define.decompress_file";
