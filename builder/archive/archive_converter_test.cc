@@ -18,14 +18,17 @@ namespace tinyrange::archive {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Base64;
 using testing::FindEntry;
 using testing::GzipMember;
+using testing::Hex;
 using ::testing::HasSubstr;
 using testing::ListDir;
 using testing::ReadArchive;
 using testing::ReadEntry;
 using testing::ReadFile;
 using testing::ScratchDir;
+using testing::Sha1;
 using testing::Tar;
 using testing::TarEntry;
 using testing::WriteFile;
@@ -411,27 +414,8 @@ ApkMembers ApkSegments(const ApkParts& parts) {
 
 std::string Apk(const ApkParts& parts) { return ApkSegments(parts).File(); }
 
-// SHA-1 of `data`, raw.
-std::string Sha1(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha1(), nullptr);
-  return std::string(reinterpret_cast<char*>(digest), length);
-}
-
-std::string Hex(const std::string& bytes) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char c : bytes) hex += std::string{kHex[c >> 4], kHex[c & 15]};
-  return hex;
-}
-
 // As APKINDEX writes a checksum: "Q1" and base64.
-std::string Q1(const std::string& bytes) {
-  unsigned char out[64];
-  int n = EVP_EncodeBlock(out, reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  return "Q1" + std::string(reinterpret_cast<char*>(out), n);
-}
+std::string Q1(const std::string& bytes) { return "Q1" + Base64(bytes); }
 
 TEST(ApkTest, ConvertsTheThreeSegments) {
   ScratchDir dir;

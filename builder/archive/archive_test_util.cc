@@ -1,5 +1,7 @@
 #include "builder/archive/archive_test_util.h"
 
+#include <openssl/evp.h>
+
 #include <unistd.h>
 #include <zlib.h>
 
@@ -142,6 +144,28 @@ std::string GzipMember(const std::string& data) {
   deflateEnd(&stream);
   if (r != Z_STREAM_END) throw std::runtime_error("zlib deflate");
   out.resize(stream.total_out);
+  return out;
+}
+
+std::string Sha1(const std::string& data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha1(), nullptr);
+  return std::string(reinterpret_cast<char*>(digest), length);
+}
+
+std::string Hex(const std::string& bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : bytes) hex += std::string{kHex[c >> 4], kHex[c & 15]};
+  return hex;
+}
+
+std::string Base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
   return out;
 }
 

@@ -61,4 +61,9 @@ std::string Tar(const std::vector<TarEntry>& entries, bool end_blocks = true);
 // One gzip member of `data` (zlib, level 9, no name or time: deterministic).
 std::string GzipMember(const std::string& data);
 
+// Digests as apk's tools write them: raw SHA-1, lower-case hex, base64.
+std::string Sha1(const std::string& data);
+std::string Hex(const std::string& bytes);
+std::string Base64(const std::string& bytes);
+
 }  // namespace tinyrange::archive::testing

@@ -27,32 +27,15 @@ namespace {
 
 namespace fs = std::filesystem;
 using archive::testing::GzipMember;
+using archive::testing::Base64;
+using archive::testing::Hex;
+using archive::testing::Sha1;
 using archive::testing::TarEntry;
 using testing::ReadFile;
 using testing::TempDir;
 using ::testing::HasSubstr;
 
 const char* kKey = "builder-test-61666e3f.rsa.pub";
-
-std::string Sha1(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha1(), nullptr);
-  return std::string(reinterpret_cast<char*>(digest), length);
-}
-
-std::string Hex(const std::string& bytes) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char c : bytes) hex += std::string{kHex[c >> 4], kHex[c & 15]};
-  return hex;
-}
-
-std::string Base64(const std::string& bytes) {
-  unsigned char out[64];
-  int n = EVP_EncodeBlock(out, reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  return std::string(reinterpret_cast<char*>(out), n);
-}
 
 struct Package {
   std::string name, version;
