@@ -84,6 +84,13 @@ struct ConvertResult {
 ConvertResult ConvertToArchive(const std::filesystem::path& input, const std::filesystem::path& output,
                                const ConvertOptions& options);
 
+// Checks an .apk as conversion does (its control member against
+// `expected_control_sha1`, 40 hex digits, and its data against .PKGINFO's
+// datahash) without converting it, so a download can be refused before it
+// is kept. Throws ArchiveError starting with `label`.
+void VerifyApkFile(const std::filesystem::path& path, const std::string& expected_control_sha1,
+                   const std::string& label);
+
 // What kAuto would choose for `input`. Throws ArchiveError if it cannot be
 // read.
 SourceKind DetectSourceKind(const std::filesystem::path& input);

@@ -231,27 +231,41 @@ void VerifyApk(FILE* file, uint64_t control_begin, uint64_t control_end, const P
   }
 }
 
+// An .apk opened far enough to check it: where its control member is and
+// what its .PKGINFO says.
+struct OpenedApk {
+  std::unique_ptr<FILE, FileCloser> file;
+  Member control;
+  uint64_t control_begin = 0;
+  PkgInfo info;
+};
+
+OpenedApk OpenApk(const std::filesystem::path& path, const std::string& label) {
+  OpenedApk apk{std::unique_ptr<FILE, FileCloser>(std::fopen(path.c_str(), "rb")), {}, 0, {}};
+  if (!apk.file) throw ArchiveError(label + ": cannot open: " + std::strerror(errno));
+  char magic[4] = {};
+  if (std::fread(magic, 1, sizeof magic, apk.file.get()) == sizeof magic && std::memcmp(magic, "ADB.", 4) == 0) {
+    throw ArchiveError(label + ": an apk v3 (ADB) package; only v2 packages (gzip and tar) are supported");
+  }
+  apk.control = InflateMember(apk.file.get(), 0, label);
+  if (IsSignatureSegment(apk.control.data, label + ": first segment")) {
+    apk.control_begin = apk.control.next;
+    apk.control = InflateMember(apk.file.get(), apk.control.next, label);
+  }
+  apk.info = ReadPkgInfo(apk.control.data, label + ": control segment");
+  return apk;
+}
+
 }  // namespace
 
 void ConvertApk(ConvertJob& job) {
   std::string label = job.sink->label();
-  std::unique_ptr<FILE, FileCloser> file(std::fopen(job.input.c_str(), "rb"));
-  if (!file) throw ArchiveError(label + ": cannot open: " + std::strerror(errno));
-  char magic[4] = {};
-  if (std::fread(magic, 1, sizeof magic, file.get()) == sizeof magic && std::memcmp(magic, "ADB.", 4) == 0) {
-    throw ArchiveError(label + ": an apk v3 (ADB) package; only v2 packages (gzip and tar) are supported");
-  }
-
-  Member first = InflateMember(file.get(), 0, label);
-  Member control = std::move(first);
-  uint64_t control_begin = 0;
-  if (IsSignatureSegment(control.data, label + ": first segment")) {
-    control_begin = control.next;
-    control = InflateMember(file.get(), control.next, label);
-  }
+  OpenedApk apk = OpenApk(job.input, label);
+  std::unique_ptr<FILE, FileCloser>& file = apk.file;
+  const Member& control = apk.control;
+  const PkgInfo& info = apk.info;
 
   std::string control_label = label + ": control segment";
-  PkgInfo info = ReadPkgInfo(control.data, control_label);
   job.package_name = job.options.package_name;
   if (job.package_name.empty()) {
     job.package_name = info.name;
@@ -262,7 +276,7 @@ void ConvertApk(ConvertJob& job) {
   }
   CheckPackageName(job.package_name, job.sink->label());
   // Before any entry is written: nothing of a package that fails is used.
-  VerifyApk(file.get(), control_begin, control.next, info, job.options.apk_control_sha1, job.sink->label());
+  VerifyApk(file.get(), apk.control_begin, control.next, info, job.options.apk_control_sha1, job.sink->label());
   std::string prefix = std::string(kMetadataRoot) + "/packages/alpine/" + job.package_name;
 
   // The signature entries were in a segment of their own; the control
@@ -296,3 +310,13 @@ void ConvertApk(ConvertJob& job) {
 }
 
 }  // namespace tinyrange::archive::internal
+
+namespace tinyrange::archive {
+
+void VerifyApkFile(const std::filesystem::path& path, const std::string& expected_control_sha1,
+                   const std::string& label) {
+  internal::OpenedApk apk = internal::OpenApk(path, label);
+  internal::VerifyApk(apk.file.get(), apk.control_begin, apk.control.next, apk.info, expected_control_sha1, label);
+}
+
+}  // namespace tinyrange::archive

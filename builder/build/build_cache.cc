@@ -68,14 +68,18 @@ std::string BuildCache::EntryDir(const std::string& hash) const {
   return builds_ + "/" + hash.substr(0, 2) + "/" + hash;
 }
 
-std::string BuildCache::LockPath(const std::string& hash) const { return builds_ + "/locks/" + hash + ".lock"; }
+std::string BuildCache::UseLockPath(const std::string& hash) const { return builds_ + "/locks/" + hash + ".use"; }
+
+std::string BuildCache::BuildLockPath(const std::string& hash) const {
+  return builds_ + "/locks/" + hash + ".build";
+}
 
 std::unique_ptr<BuildCache::Hold> BuildCache::Acquire(const std::string& hash) {
   CreateDirectories(builds_ + "/locks");
   auto hold = std::unique_ptr<Hold>(new Hold());
   hold->cache_ = this;
   hold->hash_ = hash;
-  hold->lock_ = std::make_unique<download::FileLock>(LockPath(hash), download::LockMode::kShared);
+  hold->use_lock_ = std::make_unique<download::FileLock>(UseLockPath(hash), download::LockMode::kShared);
   hold->exists_ = fs::exists(EntryDir(hash) + "/meta.json");
   if (hold->exists_) Touch(hash);
   return hold;
@@ -86,18 +90,18 @@ std::unique_ptr<BuildCache::Hold> BuildCache::TryAcquire(const std::string& hash
   auto hold = std::unique_ptr<Hold>(new Hold());
   hold->cache_ = this;
   hold->hash_ = hash;
-  hold->lock_ = download::FileLock::TryLock(LockPath(hash), download::LockMode::kShared);
-  if (!hold->lock_) return nullptr;
+  hold->use_lock_ = download::FileLock::TryLock(UseLockPath(hash), download::LockMode::kShared);
+  if (!hold->use_lock_) return nullptr;
   hold->exists_ = fs::exists(EntryDir(hash) + "/meta.json");
   if (hold->exists_) Touch(hash);
   return hold;
 }
 
 bool BuildCache::Hold::Claim(const std::function<bool()>& usable) {
-  lock_->Upgrade();
+  build_lock_ = std::make_unique<download::FileLock>(cache_->BuildLockPath(hash_), download::LockMode::kExclusive);
   exists_ = fs::exists(cache_->EntryDir(hash_) + "/meta.json") && usable();
   if (exists_) {
-    lock_->Downgrade();
+    build_lock_.reset();
     cache_->Touch(hash_);
   }
   return exists_;
@@ -106,7 +110,7 @@ bool BuildCache::Hold::Claim(const std::function<bool()>& usable) {
 std::string BuildCache::Hold::MakeTemporaryDir() {
   std::string tmp_root = cache_->builds_ + "/tmp";
   CreateDirectories(tmp_root);
-  // We hold this hash's exclusive lock, so any temporary of the same hash is
+  // We hold this hash's build lock, so any temporary of the same hash is
   // left over from a builder that died.
   std::error_code ec;
   for (const auto& item : fs::directory_iterator(tmp_root, ec)) {
@@ -133,7 +137,7 @@ void BuildCache::Hold::Commit(const std::string& temp_dir, const nlohmann::json&
       std::error_code ec;
       fs::remove_all(final_dir, ec);
       if (rename(temp_dir.c_str(), final_dir.c_str()) == 0) {
-        lock_->Downgrade();
+        build_lock_.reset();
         exists_ = true;
         return;
       }
@@ -141,7 +145,7 @@ void BuildCache::Hold::Commit(const std::string& temp_dir, const nlohmann::json&
     }
     throw std::runtime_error("cannot move build output into the cache at " + final_dir + ": " + std::strerror(e));
   }
-  lock_->Downgrade();
+  build_lock_.reset();
   exists_ = true;
 }
 
@@ -192,11 +196,14 @@ GcResult BuildCache::CollectGarbage(const GcOptions& options) {
   std::string trash_root = builds_ + "/tmp";
   for (const CacheEntryInfo& info : List()) {
     if (info.last_used > cutoff) continue;
-    auto lock = download::FileLock::TryLock(LockPath(info.hash), download::LockMode::kExclusive);
+    auto lock = download::FileLock::TryLock(UseLockPath(info.hash), download::LockMode::kExclusive);
     if (!lock) {
       ++result.kept_in_use;
       continue;
     }
+    // Being rebuilt (a collected dynamic input made it stale): leave it.
+    auto build_lock = download::FileLock::TryLock(BuildLockPath(info.hash), download::LockMode::kExclusive);
+    if (!build_lock) continue;
     // Re-read under the lock: it may have been used since List().
     if (MtimeOf(EntryDir(info.hash)) > cutoff) continue;
     result.removed_entries++;
@@ -207,10 +214,11 @@ GcResult BuildCache::CollectGarbage(const GcOptions& options) {
     std::string trash = trash_root + "/gc." + info.hash + "." + RandomSuffix();
     std::error_code ec;
     if (rename(EntryDir(info.hash).c_str(), trash.c_str()) == 0) fs::remove_all(trash, ec);
-    unlink(LockPath(info.hash).c_str());
+    unlink(UseLockPath(info.hash).c_str());
+    unlink(BuildLockPath(info.hash).c_str());
   }
-  // Temporaries: builds in progress hold their hash's lock; anything else
-  // is left over from an interrupted build or an interrupted gc.
+  // Temporaries: builds in progress hold their hash's build lock; anything
+  // else is left over from an interrupted build or an interrupted gc.
   std::error_code ec;
   for (const auto& item : fs::directory_iterator(trash_root, ec)) {
     std::string name = item.path().filename().string();
@@ -218,7 +226,7 @@ GcResult BuildCache::CollectGarbage(const GcOptions& options) {
     if (name.compare(0, 3, "gc.") == 0) hash = name.substr(3, 64);
     std::unique_ptr<download::FileLock> lock;
     if (IsHash(hash)) {
-      lock = download::FileLock::TryLock(LockPath(hash), download::LockMode::kExclusive);
+      lock = download::FileLock::TryLock(BuildLockPath(hash), download::LockMode::kExclusive);
       if (!lock) continue;
     }
     ++result.removed_temporaries;

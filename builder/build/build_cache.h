@@ -5,11 +5,15 @@
 // place, so an interrupted build leaves at most a temporary directory,
 // which the next builder of that hash (or `tr cache gc`) removes.
 //
-// Locks, one file per hash in CACHE/builds/locks/: a builder holds it
-// exclusively while it builds, so concurrent tr processes build each
-// definition once; every process using an entry holds it shared until it
-// is done, so garbage collection (which needs it exclusively) never
-// removes an entry in use. An entry's directory mtime records its last use.
+// Locks, two files per hash in CACHE/builds/locks/:
+//   HASH.build  held exclusively by the one builder of the entry, so
+//               concurrent tr processes build each definition once (the
+//               others wait, then find it built);
+//   HASH.use    held shared by every process using the entry until it is
+//               done with it; garbage collection needs it exclusively, so
+//               it never removes an entry in use. Users never block
+//               builders: the two locks are separate.
+// An entry's directory mtime records its last use.
 #pragma once
 
 #include <cstdint>
@@ -54,34 +58,38 @@ class BuildCache {
   const std::string& root() const { return builds_; }
   std::string EntryDir(const std::string& hash) const;
   std::string OutputPath(const std::string& hash) const { return EntryDir(hash) + "/out"; }
-  std::string LockPath(const std::string& hash) const;
+  std::string UseLockPath(const std::string& hash) const;
+  std::string BuildLockPath(const std::string& hash) const;
 
-  // Holds `hash`'s lock shared and reports whether the entry exists. If it
+  // Holds `hash`'s use lock and reports whether the entry exists. If it
   // does not, the caller may call Claim() to build it.
   class Hold {
    public:
     bool exists() const { return exists_; }
-    // Waits for the exclusive lock and re-checks; true if the entry
-    // appeared meanwhile (built by another process), else this holder
-    // must build it and Commit() (or drop the Hold to give up).
+    // Waits for the build lock and re-checks; true if the entry appeared
+    // meanwhile (built by another process), else this holder must build
+    // it and Commit() (or drop the Hold, or Release(), to give up).
     bool Claim(const std::function<bool()>& usable);
     // A fresh temporary directory for building this entry; stale ones of
     // the same hash (left by interrupted builds) are removed first.
     std::string MakeTemporaryDir();
-    // Writes meta.json into `temp_dir`, renames it into place and goes
-    // back to holding the lock shared.
+    // Writes meta.json into `temp_dir`, renames it into place and lets
+    // go of the build lock.
     void Commit(const std::string& temp_dir, const nlohmann::json& meta);
+    // Gives up building (the build lock); the entry stays in use.
+    void Release() { build_lock_.reset(); }
 
    private:
     friend class BuildCache;
     BuildCache* cache_ = nullptr;
     std::string hash_;
-    std::unique_ptr<download::FileLock> lock_;
+    std::unique_ptr<download::FileLock> use_lock_;
+    std::unique_ptr<download::FileLock> build_lock_;
     bool exists_ = false;
   };
   std::unique_ptr<Hold> Acquire(const std::string& hash);
-  // Like Acquire, but null instead of waiting while another process holds
-  // the lock exclusively (it is building that entry right now).
+  // Like Acquire, but null instead of waiting while `tr cache gc` holds
+  // the use lock exclusively (it is removing that entry right now).
   std::unique_ptr<Hold> TryAcquire(const std::string& hash);
 
   // meta.json of an entry, if it exists and is readable.

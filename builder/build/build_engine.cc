@@ -239,6 +239,9 @@ void BuildEngine::Run(Node* node) {
   } catch (const std::exception& e) {
     ok = false;
     error = node->record.describe + ": " + e.what();
+    // A failed build may still hold its entry's lock exclusively; others
+    // (a later engine, another tr) must be free to try again.
+    node->hold.reset();
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (!ok) node->error = error;

@@ -13,8 +13,12 @@
 
 namespace tinyrange::build {
 
-// Downloads `url` (verified against `sha256` and `size` when given).
-DefinitionPtr FetchHttp(std::string url, std::string sha256 = "", std::optional<uint64_t> size = std::nullopt);
+// Downloads `url` (verified against `sha256` and `size` when given). With
+// `apk_control_sha1` (40 hex digits: an Alpine index's checksum), the file
+// must be that .apk (archive::VerifyApkFile) or it is not kept, so a bad
+// download is fetched again next time instead of failing from the cache.
+DefinitionPtr FetchHttp(std::string url, std::string sha256 = "", std::optional<uint64_t> size = std::nullopt,
+                        std::string apk_control_sha1 = "");
 
 // Converts an upstream archive (a .deb, an .apk, or anything libarchive
 // reads: tar.*, zip, cpio) into a tinyrange archive. `format` is "auto",
@@ -26,6 +30,10 @@ DefinitionPtr FetchHttp(std::string url, std::string sha256 = "", std::optional<
 // the whole file for fetch_http to check.
 DefinitionPtr ReadArchive(DefinitionPtr input, std::string format = "auto", std::string package = "",
                           std::string checksum = "");
+
+// "sha1b64:BASE64" (an APKINDEX C:Q1 checksum as the package records keep
+// it) as 40 hex digits; "" if it is not a base64 SHA-1.
+std::string ApkChecksumToHex(const std::string& checksum);
 
 // The version of read_archive's output (Definition::Version). Definitions
 // that make read_archive definitions while they build (plans) put it in

@@ -52,7 +52,10 @@ class PackagePlanDefinition final : public Definition {
         throw BuildError("plan " + request_.distro + ": the index gives no checksum (C:) for " + package.name +
                          ", so it cannot be verified; check that the mirror serves Alpine's APKINDEX");
       }
-      DefinitionPtr fetch = FetchHttp(package.url, package.sha256, package.size);
+      // Alpine gives no SHA-256 of the file; the fetch checks the index's
+      // control checksum instead, so a bad download is never kept.
+      DefinitionPtr fetch = FetchHttp(package.url, package.sha256, package.size,
+                                      alpine ? ApkChecksumToHex(package.checksum) : "");
       archives.push_back(ReadArchive(fetch, alpine ? "apk" : "deb", package.name, alpine ? package.checksum : ""));
     }
     ctx.BuildMore(archives);

@@ -12,23 +12,6 @@
 namespace tinyrange::build {
 namespace {
 
-// "sha1b64:BASE64" (an APKINDEX C:Q1 checksum as the package records keep
-// it) to 40 hex digits; "" if it is not a base64 SHA-1.
-std::string Sha1B64ToHex(const std::string& checksum) {
-  constexpr std::string_view kPrefix = "sha1b64:";
-  if (!checksum.starts_with(kPrefix)) return "";
-  std::string b64 = checksum.substr(kPrefix.size());
-  if (b64.size() != 28 || !b64.ends_with("=") || b64.ends_with("==")) return "";
-  unsigned char raw[21];
-  if (EVP_DecodeBlock(raw, reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size())) != 21) {
-    return "";
-  }
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (int i = 0; i < 20; ++i) hex += std::string{kHex[raw[i] >> 4], kHex[raw[i] & 15]};
-  return hex;
-}
-
 class ReadArchiveDefinition final : public Definition {
  public:
   ReadArchiveDefinition(DefinitionPtr input, archive::SourceKind kind, std::string package, std::string checksum)
@@ -51,7 +34,7 @@ class ReadArchiveDefinition final : public Definition {
     archive::ConvertOptions options;
     options.package_name = package_;
     options.kind = kind_;
-    if (!checksum_.empty()) options.apk_control_sha1 = Sha1B64ToHex(checksum_);
+    if (!checksum_.empty()) options.apk_control_sha1 = ApkChecksumToHex(checksum_);
     try {
       archive::ConvertToArchive(ctx.input(0), ctx.output(), options);
     } catch (const archive::ArchiveError& e) {
@@ -67,6 +50,21 @@ class ReadArchiveDefinition final : public Definition {
 };
 
 }  // namespace
+
+std::string ApkChecksumToHex(const std::string& checksum) {
+  constexpr std::string_view kPrefix = "sha1b64:";
+  if (!checksum.starts_with(kPrefix)) return "";
+  std::string b64 = checksum.substr(kPrefix.size());
+  if (b64.size() != 28 || !b64.ends_with("=") || b64.ends_with("==")) return "";
+  unsigned char raw[21];
+  if (EVP_DecodeBlock(raw, reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size())) != 21) {
+    return "";
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (int i = 0; i < 20; ++i) hex += std::string{kHex[raw[i] >> 4], kHex[raw[i] & 15]};
+  return hex;
+}
 
 // 2: the archive magic became "TRFRAG01".
 int ReadArchiveVersion() { return 2; }
@@ -91,7 +89,7 @@ DefinitionPtr ReadArchive(DefinitionPtr input, std::string format, std::string p
       throw BuildError(what + ": a checksum is only checked for format \"apk\" (Alpine's C:Q1); other files are " +
                        "verified when they are fetched (fetch_http's sha256)");
     }
-    if (Sha1B64ToHex(checksum).empty()) {
+    if (ApkChecksumToHex(checksum).empty()) {
       throw BuildError(what + ": checksum '" + checksum +
                        "': expected \"sha1b64:\" and the base64 SHA-1 of the control segment (an APKINDEX C:Q1 "
                        "value without the Q1)");
