@@ -128,7 +128,7 @@ int BuildCommand(int argc, char** argv) {
     // The label is the target as the user knows it, so --explain can
     // compare with the last build of the same target.
     std::string label = build::TargetLabel(file, name);
-    auto previous = engine.cache().LastBuildOf(label);
+    auto previous = build::LastBuiltHash(engine.options().cache_root, label);
     std::string output;
     auto clear_status = [&] {
       if (status_line && *built_count) std::fprintf(stderr, "\r\033[K");
@@ -142,7 +142,6 @@ int BuildCommand(int argc, char** argv) {
       if (args.count("explain")) std::fprintf(stderr, "%s", build::DependencyTree(engine.Records(), definition->Hash()).c_str());
       return kExitBuildFailed;
     }
-    engine.cache().RememberBuild(label, definition->Hash());
     build::TargetMemo memo{TINYRANGE_VERSION, definition->Hash(), evaluated.sources};
     // This module too: a rebuilt tr may define the same scripts differently.
     if (Dl_info info{}; dladdr(reinterpret_cast<void*>(&BuildCommand), &info) && info.dli_fname) {

@@ -238,17 +238,4 @@ GcResult BuildCache::CollectGarbage(const GcOptions& options) {
   return result;
 }
 
-std::optional<std::string> BuildCache::LastBuildOf(const std::string& label) const {
-  std::string text;
-  if (!download::ReadWholeFile(builds_ + "/targets/" + download::CacheSafeName(label), &text)) return std::nullopt;
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  if (!IsHash(text)) return std::nullopt;
-  return text;
-}
-
-void BuildCache::RememberBuild(const std::string& label, const std::string& hash) const {
-  std::string error;
-  download::WriteFileAtomically(builds_ + "/targets/" + download::CacheSafeName(label), hash + "\n", &error);
-}
-
 }  // namespace tinyrange::build

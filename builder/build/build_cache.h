@@ -100,10 +100,6 @@ class BuildCache {
   std::vector<CacheEntryInfo> List() const;
   GcResult CollectGarbage(const GcOptions& options);
 
-  // Where the last build of a named target (FILE.star:NAME) is remembered,
-  // so --explain can say what changed since.
-  std::optional<std::string> LastBuildOf(const std::string& label) const;
-  void RememberBuild(const std::string& label, const std::string& hash) const;
 
  private:
   std::string builds_;  // cache_root/builds

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "builder/build/build_test_util.h"
+#include "builder/build/target_memo.h"
 
 namespace tinyrange::build {
 namespace {
@@ -95,13 +96,25 @@ TEST(BuildCacheTest, GcRemovesTemporariesOfDeadBuildersOnly) {
   EXPECT_TRUE(std::filesystem::exists(live_temp));
 }
 
-TEST(BuildCacheTest, RemembersTheLastBuildOfATarget) {
+TEST(TargetMemoTest, RemembersTheLastBuildOfATargetEvenAfterAnEdit) {
   TempDir dir;
-  BuildCache cache(dir.path());
-  EXPECT_FALSE(cache.LastBuildOf("/x/build.star:rootfs"));
+  std::string script = dir.path() + "/build.star";
+  std::ofstream(script) << "x = 1\n";
+  std::string label = TargetLabel(script, "rootfs");
+  EXPECT_FALSE(LastBuiltHash(dir.path(), label));
   std::string hash(64, 'c');
-  cache.RememberBuild("/x/build.star:rootfs", hash);
-  EXPECT_EQ(cache.LastBuildOf("/x/build.star:rootfs"), hash);
+  WriteTargetMemo(dir.path(), label, {"test", hash, {script}});
+  EXPECT_EQ(LastBuiltHash(dir.path(), label), hash);
+  // No entry for the hash: the memo never short-cuts to a missing output.
+  EXPECT_FALSE(CheckTargetMemo(dir.path(), label, "test"));
+  // Entry present: it does, until the script changes.
+  std::filesystem::create_directories(dir.path() + "/builds/cc/" + hash);
+  std::ofstream(dir.path() + "/builds/cc/" + hash + "/meta.json") << "{}";
+  EXPECT_EQ(CheckTargetMemo(dir.path(), label, "test"), dir.path() + "/builds/cc/" + hash + "/out");
+  EXPECT_FALSE(CheckTargetMemo(dir.path(), label, "another tr"));
+  std::ofstream(script, std::ios::app) << "y = 2\n";
+  EXPECT_FALSE(CheckTargetMemo(dir.path(), label, "test"));
+  EXPECT_EQ(LastBuiltHash(dir.path(), label), hash);
 }
 
 }  // namespace

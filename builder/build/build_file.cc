@@ -88,7 +88,9 @@ BuildFile EvaluateBuildFile(const std::string& path) {
     return true;
   };
 
-  sl::Loader loader(BuildApiPredeclared(), BuildDialect(), finder);
+  // One set of API values for the file and every module it loads.
+  sl::StringDict predeclared = BuildApiPredeclared();
+  sl::Loader loader(predeclared, BuildDialect(), finder);
   sl::Thread thread;
   thread.name = path;
   thread.recursion_allowed = true;
@@ -96,7 +98,7 @@ BuildFile EvaluateBuildFile(const std::string& path) {
   loader.Attach(thread);
   BuildFile file;
   file.path = path;
-  file.globals = sl::ExecFile(thread, path, source, BuildApiPredeclared(), BuildDialect());
+  file.globals = sl::ExecFile(thread, path, source, predeclared, BuildDialect());
   file.sources = *sources;
   return file;
 }

@@ -11,15 +11,26 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "builder/download/cache_paths.h"
+
 namespace tinyrange::build {
 namespace fs = std::filesystem;
 
 namespace {
 
 std::string MemoPath(const std::string& cache_root, const std::string& label) {
-  std::string safe;
-  for (char c : label) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
-  return cache_root + "/builds/targets/" + safe + ".memo";
+  return cache_root + "/builds/targets/" + download::CacheSafeName(label) + ".memo";
+}
+
+// The memo's JSON, or a discarded value if there is none.
+nlohmann::json ReadMemo(const std::string& cache_root, const std::string& label) {
+  std::ifstream in(MemoPath(cache_root, label));
+  if (!in) return nlohmann::json(nlohmann::json::value_t::discarded);
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+  if (!j.is_object()) return nlohmann::json(nlohmann::json::value_t::discarded);
+  return j;
 }
 
 nlohmann::json StatOf(const std::string& path) {
@@ -60,6 +71,14 @@ const std::vector<const char*>& MemoEnvironment() {
   return names;
 }
 
+std::optional<std::string> LastBuiltHash(const std::string& cache_root, const std::string& label) {
+  nlohmann::json j = ReadMemo(cache_root, label);
+  if (j.is_discarded()) return std::nullopt;
+  std::string hash = j.value("hash", "");
+  if (!IsHash(hash)) return std::nullopt;
+  return hash;
+}
+
 std::string TargetLabel(const std::string& file, const std::string& name) {
   std::error_code ec;
   fs::path absolute = fs::absolute(file, ec);
@@ -92,12 +111,8 @@ void WriteTargetMemo(const std::string& cache_root, const std::string& label, co
 
 std::optional<std::string> CheckTargetMemo(const std::string& cache_root, const std::string& label,
                                            const std::string& tr_version) {
-  std::ifstream in(MemoPath(cache_root, label));
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  nlohmann::json j = ReadMemo(cache_root, label);
+  if (j.is_discarded()) return std::nullopt;
   if (j.value("tr_version", "") != tr_version) return std::nullopt;
   if (j.value("env", nlohmann::json()) != Environment()) return std::nullopt;
   std::string hash = j.value("hash", "");

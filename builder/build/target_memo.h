@@ -8,8 +8,9 @@
 // The memo lives at CACHE/builds/targets/<label>.memo. It only ever
 // short-cuts to an output that exists; anything unexpected (no memo, a
 // changed file, a collected entry, another tr version) falls back to the
-// full build, which writes a new memo. This file depends on libc and
-// nlohmann-json only, because `tr` itself links it.
+// full build, which writes a new memo. The memo is also the record of the
+// target's last build that --explain compares with. This file depends on
+// libc, nlohmann-json and tr_cache_paths only, because `tr` itself links it.
 #pragma once
 
 #include <optional>
@@ -35,6 +36,10 @@ void WriteTargetMemo(const std::string& cache_root, const std::string& label, co
 // entry exists (its last-use time is updated); nullopt otherwise.
 std::optional<std::string> CheckTargetMemo(const std::string& cache_root, const std::string& label,
                                            const std::string& tr_version);
+
+// The hash of `label`'s last successful build, whether or not anything has
+// changed since (for --explain's comparison); nullopt if there was none.
+std::optional<std::string> LastBuiltHash(const std::string& cache_root, const std::string& label);
 
 // The label of FILE:NAME as the cache knows it: the file's absolute,
 // normalised path, ':' and the name.

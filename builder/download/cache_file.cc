@@ -43,10 +43,4 @@ bool ReadWholeFile(const std::string& path, std::string* out) {
   return true;
 }
 
-std::string CacheSafeName(const std::string& text) {
-  std::string out;
-  for (char c : text) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
-  return out;
-}
-
 }  // namespace tinyrange::download

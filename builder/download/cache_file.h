@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "builder/download/cache_paths.h"  // CacheSafeName
+
 namespace tinyrange::download {
 
 // Writes `data` to `path` (its directory is created) under a temporary name
@@ -14,8 +16,5 @@ bool WriteFileAtomically(const std::string& path, const std::string& data, std::
 // Reads a whole file; false if it cannot be read.
 bool ReadWholeFile(const std::string& path, std::string* out);
 
-// A name usable as one path component for arbitrary text (a mirror URI, a
-// suite): characters other than letters, digits, '-' and '.' become '_'.
-std::string CacheSafeName(const std::string& text);
 
 }  // namespace tinyrange::download

@@ -1,5 +1,6 @@
 #include "builder/download/cache_paths.h"
 
+#include <cctype>
 #include <cstdlib>
 
 namespace tinyrange::download {
@@ -12,6 +13,12 @@ std::string CacheRoot() {
 
 std::string CachedBlobPath(const std::string& cache_root, const std::string& sha256) {
   return cache_root + "/downloads/sha256/" + sha256;
+}
+
+std::string CacheSafeName(const std::string& text) {
+  std::string out;
+  for (char c : text) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
+  return out;
 }
 
 }  // namespace tinyrange::download
