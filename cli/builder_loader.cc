@@ -24,31 +24,43 @@ std::string ExecutableDirectory() {
 
 }  // namespace
 
-int RunBuilderCommand(int argc, char** argv) {
+void* LoadBuilderModule(std::string* errors) {
   std::string dir = ExecutableDirectory();
   std::string candidates[] = {dir + "/" + kModuleName, dir + "/../lib/tinyrange/" + kModuleName};
-  std::string errors;
   for (const auto& path : candidates) {
     if (access(path.c_str(), R_OK) != 0) continue;
     void* module = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!module) {
       const char* why = dlerror();
-      errors += "\n  " + path + ": " + (why ? why : "cannot be loaded");
+      *errors += "\n  " + path + ": " + (why ? why : "cannot be loaded");
       continue;
     }
-    using Entry = int (*)(int, char**);
-    auto entry = reinterpret_cast<Entry>(dlsym(module, "tinyrange_builder_main"));
-    if (!entry) {
-      errors += "\n  " + path + ": not a tinyrange builder module";
+    if (!dlsym(module, "tinyrange_builder_main")) {
+      *errors += "\n  " + path + ": not a tinyrange builder module";
       continue;
     }
-    return entry(argc, argv);
+    return module;
   }
+  return nullptr;
+}
+
+void ReportMissingModule(const char* command, const std::string& errors) {
   std::fprintf(stderr,
                "tr %s: the builder module %s was not found next to tr or in ../lib/tinyrange/%s\n"
                "Reinstall tinyrange (or rebuild: scripts/build.sh).\n",
-               argv[0], kModuleName, errors.c_str());
-  return kExitVmmError;
+               command, kModuleName, errors.c_str());
+}
+
+int RunBuilderCommand(int argc, char** argv) {
+  std::string errors;
+  void* module = LoadBuilderModule(&errors);
+  if (!module) {
+    ReportMissingModule(argv[0], errors);
+    return kExitVmmError;
+  }
+  using Entry = int (*)(int, char**);
+  auto entry = reinterpret_cast<Entry>(dlsym(module, "tinyrange_builder_main"));
+  return entry(argc, argv);
 }
 
 }  // namespace tinyrange::cli

@@ -9,6 +9,7 @@
 namespace tinyrange::cli {
 
 int VmCommand(int argc, char** argv);
+int RunCommand(int argc, char** argv);    // run_command.cc
 int QueryCommand(int argc, char** argv);  // package_commands.cc
 int PlanCommand(int argc, char** argv);   // package_commands.cc
 int BuildCommand(int argc, char** argv);  // build_command.cc

@@ -21,6 +21,7 @@ void PrintUsage(FILE* out) {
                "usage: tr <command> [options]\n"
                "\n"
                "commands:\n"
+               "  run       run a command in a fresh VM with packages installed (tr run --help)\n"
                "  vm        boot a kernel in a new VM (tr vm --help)\n"
                "  query     search a distribution's packages (tr query --help)\n"
                "  plan      resolve packages into an installation plan (tr plan --help)\n"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   }
   std::string command = argv[1];
   if (command == "vm") return tinyrange::cli::VmCommand(argc - 1, argv + 1);
+  if (command == "run") return tinyrange::cli::RunCommand(argc - 1, argv + 1);
   if (command == "build") {
     if (auto status = tinyrange::cli::TryBuildFastPath(argc - 1, argv + 1)) return *status;
   }

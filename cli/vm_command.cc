@@ -1,42 +1,29 @@
 // `tr vm`: boot a kernel in a new VM, optionally running a command under
 // guest-init, and exit with the guest's status.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/signalfd.h>
-#include <poll.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cli/command_options.h"
 #include "cli/commands.h"
-#include "cli/init_archive.h"
-#include "vmm/arch/x86_64/host_quirks.h"
-#include "vmm/console/stdio_console.h"
-#include "vmm/devices/control_device_abi.h"
+#include "vmm/plan/init_archive.h"
+#include "cli/vm_boot.h"
 #include "vmm/machine.h"
 #include "vmm/plan/vm_plan.h"
-#include "vmm/scoped_fd.h"
 #include "vmm/vmm_error.h"
 
 namespace tinyrange::cli {
 
 namespace {
 
-// Arguments every boot gets unless the plan says otherwise: the serial
-// console, reboot through the keyboard controller (which ends the VM),
-// reboot at once on panic, and no probing of the PS/2 ports we lack.
-constexpr const char* kDefaultCmdline = "reboot=k panic=-1 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd";
-
 struct Options {
   VmPlan plan;
   bool stats = false;
   bool print_plan = false;
   bool verbose_boot = false;
+  std::string write_initrd;
 };
 
 // PATH[,ro][,id=NAME]
@@ -97,7 +84,7 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
       ("timeout", "end the VM after this many seconds", cxxopts::value<double>())
       ("bzimage-entry", "bzImage entry: auto (PVH after host decompression when possible), linux64, pvh",
        cxxopts::value<std::string>())
-      ("console", "console device: serial (ttyS0) or virtio (hvc0, faster)", cxxopts::value<std::string>())
+      ("console", "console device: serial (ttyS0), virtio (hvc0, faster) or split (hvc0 on stdin/stdout, ttyS0 on stderr)", cxxopts::value<std::string>())
       ("virtio-cmdline", "also announce virtio devices with virtio_mmio.device= (for kernels without ACPI)")
       ("disk", "virtio-blk disk: PATH[,ro][,direct][,id=NAME] (direct: O_DIRECT); repeat for more", cxxopts::value<std::vector<std::string>>())
       ("net", "virtio-net networking: user (no root: DHCP, DNS, outbound TCP/UDP), tap=NAME or stream=PATH; "
@@ -115,6 +102,8 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
       ("verbose-boot", "show the kernel's boot messages (otherwise 'quiet')")
       ("stats", "print timings and boot markers to stderr when the VM ends")
       ("print-plan", "print the resulting plan as JSON and exit")
+      ("write-initrd", "write guest-init's initramfs (cpio: guest-init, its config, the plan's files) to PATH "
+                       "and exit, e.g. to boot the plan's command under another VMM", cxxopts::value<std::string>())
       ("h,help", "show this help")
       ("command", "command to run in the guest", cxxopts::value<std::vector<std::string>>());
   spec.parse_positional({"command"});
@@ -223,114 +212,9 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& status) {
   ValidateVmPlan(plan, args.count("plan") ? args["plan"].as<std::string>() : "");
   options.stats = args.count("stats") > 0;
   options.print_plan = args.count("print-plan") > 0;
+  if (args.count("write-initrd")) options.write_initrd = args["write-initrd"].as<std::string>();
   options.verbose_boot = args.count("verbose-boot") > 0;
   return options;
-}
-
-std::string BuildCmdline(const Options& options) {
-  std::string cmdline;
-  if (options.plan.default_cmdline) {
-    cmdline = options.plan.console == "virtio" ? "console=hvc0 " : "console=ttyS0 ";
-    cmdline += kDefaultCmdline;
-    if (!options.verbose_boot) cmdline += " quiet";
-    std::string host = x86::HostGuestKernelArguments();
-    if (!host.empty()) cmdline += " " + host;
-  }
-  if (!options.plan.cmdline.empty()) {
-    if (!cmdline.empty()) cmdline += ' ';
-    cmdline += options.plan.cmdline;
-  }
-  return cmdline;
-}
-
-// Forwards SIGINT, SIGTERM and SIGHUP to the machine as a stop request,
-// so the terminal is restored and the exit status is ours.
-class SignalWatcher {
- public:
-  explicit SignalWatcher(Machine& machine) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, &saved_);
-    signal_fd_.Reset(signalfd(-1, &set, SFD_CLOEXEC));
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) == 0) {
-      wake_read_.Reset(fds[0]);
-      wake_write_.Reset(fds[1]);
-    }
-    thread_ = std::thread([this, &machine] {
-      for (;;) {
-        pollfd p[2] = {{signal_fd_.get(), POLLIN, 0}, {wake_read_.get(), POLLIN, 0}};
-        if (poll(p, 2, -1) < 0) {
-          if (errno == EINTR) continue;
-          return;
-        }
-        if (p[1].revents) return;
-        if (p[0].revents) {
-          signalfd_siginfo info;
-          if (read(signal_fd_.get(), &info, sizeof info) == sizeof info) {
-            machine.RequestStop(StopReason::kInterrupted,
-                                std::string("stopped by signal ") + strsignal(static_cast<int>(info.ssi_signo)));
-          }
-        }
-      }
-    });
-  }
-  ~SignalWatcher() {
-    char b = 0;
-    if (write(wake_write_.get(), &b, 1) < 0) {
-    }
-    thread_.join();
-    pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
-  }
-
- private:
-  sigset_t saved_;
-  ScopedFd signal_fd_, wake_read_, wake_write_;
-  std::thread thread_;
-};
-
-int ExitCodeFor(const MachineResult& result, bool has_init) {
-  const StopEvent& e = result.event;
-  switch (e.reason) {
-    case StopReason::kExitStatus:
-      return e.status > 255 ? 255 : static_cast<int>(e.status);
-    case StopReason::kPowerOff:
-    case StopReason::kReset:
-      if (!has_init) return 0;
-      std::fprintf(stderr,
-                   "tr vm: the guest ended (%s) without reporting an exit status: guest-init did not finish, "
-                   "most likely because the kernel panicked or could not run /init. Run again with "
-                   "--verbose-boot to see the kernel's messages.\n",
-                   StopReasonName(e.reason));
-      return kExitNoStatus;
-    case StopReason::kCrash:
-      std::fprintf(stderr, "tr vm: %s\n", e.detail.c_str());
-      return kExitGuestCrash;
-    case StopReason::kTimeout:
-      std::fprintf(stderr, "tr vm: %s (--timeout)\n", e.detail.c_str());
-      return kExitTimeout;
-    case StopReason::kInterrupted:
-      std::fprintf(stderr, "tr vm: %s\n", e.detail.c_str());
-      return kExitInterrupted;
-    case StopReason::kHostError:
-      std::fprintf(stderr, "tr vm: %s\n", e.detail.c_str());
-      return kExitVmmError;
-  }
-  return kExitVmmError;
-}
-
-void PrintStats(const MachineResult& result) {
-  auto ms = [](std::chrono::nanoseconds d) { return static_cast<double>(d.count()) / 1e6; };
-  std::fprintf(stderr, "tr vm: stats: setup %.3f ms, run %.3f ms, end: %s\n", ms(result.timings.setup),
-               ms(result.timings.run), StopReasonName(result.event.reason));
-  std::fprintf(stderr, "tr vm: stats: vmm resident memory %.2f MiB (excluding guest RAM)\n",
-               static_cast<double>(result.vmm_resident_bytes) / (1 << 20));
-  for (const auto& mark : result.boot_marks) {
-    std::fprintf(stderr, "tr vm: stats: boot mark %u at %.3f ms\n", mark.code, ms(mark.since_start));
-  }
 }
 
 }  // namespace
@@ -346,44 +230,19 @@ int VmCommand(int argc, char** argv) {
       std::fputs(SerializeVmPlan(plan).c_str(), stdout);
       return 0;
     }
-
-    FdSink console_out(STDOUT_FILENO);
-    MachineConfig config;
-    config.kernel_path = plan.kernel;
-    for (const auto& path : plan.initrd) config.initrd.push_back({path, {}});
-    if (plan.init) config.initrd.push_back({"", BuildInitArchive(*plan.init)});
-    config.cmdline = BuildCmdline(*options);
-    config.cpus = plan.cpus;
-    config.memory_mib = plan.memory_mib;
-    config.console_output = &console_out;
-    config.timeout = std::chrono::milliseconds(plan.timeout_ms);
-    config.epoch = ProcessStart();
-    config.console = plan.console == "virtio" ? ConsoleDevice::kVirtio : ConsoleDevice::kSerial;
-    config.virtio_on_cmdline = plan.virtio_on_cmdline;
-    for (const auto& d : plan.disks) {
-      virtio::BlockOptions disk{d.path, d.read_only, d.id, {}, d.direct};
-      for (const auto& part : d.parts) disk.archive_parts.push_back({part, {}});
-      config.disks.push_back(std::move(disk));
+    if (!options->write_initrd.empty()) {
+      if (!plan.init) throw VmmError("--write-initrd: the plan runs no command, so there is no guest-init initramfs");
+      std::vector<uint8_t> bytes = BuildInitArchive(*plan.init);
+      FILE* out = std::fopen(options->write_initrd.c_str(), "wb");
+      bool ok = out && std::fwrite(bytes.data(), 1, bytes.size(), out) == bytes.size();
+      if (out && std::fclose(out) != 0) ok = false;
+      if (!ok) throw VmmError("cannot write " + options->write_initrd);
+      return 0;
     }
-    if (plan.net) config.net = ToNetOptions(*plan.net);
-    for (const auto& share : plan.shares) config.shares.push_back({share.path, share.tag, share.read_only});
-    config.bzimage_entry = plan.bzimage_entry == "linux64" ? BzImageEntry::kLinux64
-                           : plan.bzimage_entry == "pvh"   ? BzImageEntry::kPvh
-                                                           : BzImageEntry::kAuto;
 
-    Machine machine(std::move(config));
-    MachineResult result;
-    {
-      SignalWatcher signals(machine);
-      RawTerminal terminal(STDIN_FILENO);
-      ConsoleInputPump input(
-          STDIN_FILENO, terminal.active(),
-          [&machine](std::span<const uint8_t> bytes) { return machine.SendConsoleInput(bytes); },
-          [&machine] { machine.RequestStop(StopReason::kInterrupted, "stopped from the console (Ctrl-A x)"); });
-      result = machine.Run();
-    }
+    MachineResult result = BootPlan(plan, options->verbose_boot);
     if (options->stats) PrintStats(result);
-    return ExitCodeFor(result, plan.init.has_value());
+    return ExitCodeFor(result, plan.init.has_value(), "tr vm");
   } catch (const VmmError& e) {
     std::fprintf(stderr, "tr vm: %s\n", e.what());
     return kExitVmmError;

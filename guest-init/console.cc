@@ -40,6 +40,15 @@ int OpenConsoleAsStdio(const char* path) {
   }
 }
 
+int OpenAsStderr(const char* path) {
+  int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  // dup2 clears close-on-exec on the new descriptor.
+  int result = dup2(fd, STDERR_FILENO) < 0 ? errno : 0;
+  close(fd);
+  return result;
+}
+
 void AttachControllingTerminal(const char* console_path) {
   if (std::string_view(console_path) == kDefaultConsole) {
     int fd = open(kActiveConsoleFile, O_RDONLY | O_CLOEXEC);

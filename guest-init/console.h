@@ -10,6 +10,10 @@ namespace tinyrange {
 // to a second. Returns 0 or an errno value.
 int OpenConsoleAsStdio(const char* path);
 
+// Opens `path` for writing as stderr (fd 2), for guest-init and the
+// command. Returns 0 or an errno value.
+int OpenAsStderr(const char* path);
+
 // In the command's child, after setsid(): makes the console its controlling
 // terminal so that job control and Ctrl-C work. For /dev/console (see
 // active_console.h) the real device behind it is opened as stdio first.

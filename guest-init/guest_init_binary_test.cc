@@ -382,5 +382,30 @@ TEST(GuestInitAsPid1Test, EmptyConfigIs125) {
   EXPECT_THAT(run.console, HasSubstr("guest-init: exit status: 125\n"));
 }
 
+TEST(GuestInitAsPid1Test, MissingArchiveDiskIs124AndNamesTheId) {
+  // The namespace's /sys/block has no disk with this serial.
+  NamespaceRun run = RunAsPid1(ShellConfig(
+      "echo should-not-run", [](InitConfig* c) { c->archives_disk = "tr-no-such-disk"; }));
+  if (run.skipped) GTEST_SKIP() << run.skip_reason;
+  ExpectPoweredOff(run);
+  EXPECT_THAT(run.console, HasSubstr("guest-init: archive disk: no virtio-blk disk with serial "
+                                     "\"tr-no-such-disk\""));
+  EXPECT_THAT(run.console, Not(HasSubstr("should-not-run")));
+  EXPECT_THAT(run.console, HasSubstr("guest-init: exit status: 124\n"));
+}
+
+TEST(GuestInitAsPid1Test, AShareThatCannotBeMountedIsLoggedAndTheCommandRuns) {
+  NamespaceRun run = RunAsPid1(
+      ShellConfig("test -d /mnt/shared/dir && echo mount-point-made; exit 0", [](InitConfig* c) {
+        c->shares = {{"no-such-tag", "/mnt/shared/dir", true}};
+      }));
+  if (run.skipped) GTEST_SKIP() << run.skip_reason;
+  ExpectPoweredOff(run);
+  EXPECT_THAT(run.console,
+              HasSubstr("guest-init: mount virtiofs share no-such-tag /mnt/shared/dir ro: "));
+  EXPECT_THAT(run.console, HasSubstr("mount-point-made\n"));
+  EXPECT_THAT(run.console, HasSubstr("guest-init: exit status: 0\n"));
+}
+
 }  // namespace
 }  // namespace tinyrange

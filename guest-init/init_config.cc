@@ -22,6 +22,11 @@ constexpr KeySpelling kKeys[] = {
     {"module-params", InitConfigKey::kModuleParams},
     {"console", InitConfigKey::kConsole},
     {"net", InitConfigKey::kNet},
+    {"archives", InitConfigKey::kArchives},
+    {"capture", InitConfigKey::kCapture},
+    {"script-errors", InitConfigKey::kScriptErrors},
+    {"share", InitConfigKey::kShare},
+    {"stderr", InitConfigKey::kStderr},
     {"end", InitConfigKey::kEnd},
 };
 
@@ -114,7 +119,10 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
   size_t records_start = pos;
 
   bool seen_cwd = false, seen_hostname = false, seen_uid = false, seen_gid = false,
-       seen_console = false, seen_net = false;
+       seen_console = false, seen_net = false, seen_archives = false, seen_capture = false,
+       seen_script_errors = false, seen_stderr = false;
+  size_t capture_at = 0;
+  std::string_view capture_key;
   // module-params must follow a module directly, and only once.
   bool params_allowed = false;
 
@@ -197,6 +205,11 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
         if (value.empty()) return Fail(error, "empty value", name, value_start);
         out->console = value;
         break;
+      case InitConfigKey::kStderr:
+        if (!once(&seen_stderr)) return Fail(error, "duplicate key", name, key_start);
+        if (value.empty() || value[0] != '/') return Fail(error, "expected an absolute device path", name, value_start);
+        out->stderr_console = value;
+        break;
       case InitConfigKey::kNet: {
         if (!once(&seen_net)) return Fail(error, "duplicate key", name, key_start);
         InitNetConfig net;
@@ -206,10 +219,49 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
         out->net = value;
         break;
       }
+      case InitConfigKey::kArchives:
+        if (!once(&seen_archives)) return Fail(error, "duplicate key", name, key_start);
+        if (!IsValidDiskId(value)) {
+          return Fail(error, "disk id must be 1 to 20 printable bytes without spaces", name,
+                      value_start);
+        }
+        out->archives = value;
+        break;
+      case InitConfigKey::kCapture:
+        if (!once(&seen_capture)) return Fail(error, "duplicate key", name, key_start);
+        if (!IsValidDiskId(value)) {
+          return Fail(error, "disk id must be 1 to 20 printable bytes without spaces", name,
+                      value_start);
+        }
+        out->capture = value;
+        capture_at = key_start;
+        capture_key = name;
+        break;
+      case InitConfigKey::kScriptErrors:
+        if (!once(&seen_script_errors)) return Fail(error, "duplicate key", name, key_start);
+        if (value == "ignore") {
+          out->ignore_script_errors = true;
+        } else if (value != "fail") {
+          return Fail(error, "expected \"fail\" or \"ignore\"", name, value_start);
+        }
+        break;
+      case InitConfigKey::kShare: {
+        InitShareView share;
+        if (!ParseInitShare(value, &share)) {
+          return Fail(error, "expected TAG PATH or TAG PATH ro (PATH absolute)", name, value_start);
+        }
+        ++out->share_count;
+        break;
+      }
       case InitConfigKey::kEnd:
         if (!value.empty()) return Fail(error, "end record has a value", name, value_start);
         if (pos != input.size()) return Fail(error, "data after end record", {}, pos);
         if (out->argv_count == 0) return Fail(error, "missing argv", {}, key_start);
+        // Capturing means diffing the new root around the install steps,
+        // which only exist with archives.
+        if (!out->capture.empty() && out->archives.empty()) {
+          return Fail(error, "capture without archives", capture_key, capture_at);
+        }
         // The records seen by the cursor stop before `end`.
         out->records = Slice(input, records_start, key_start - records_start);
         return true;
@@ -273,6 +325,29 @@ bool ParseInitNetConfig(std::string_view text, InitNetConfig* out) {
   if (!TakeSpace(&text) || !TakeIpv4(&text, out->gateway)) return false;
   if (!TakeSpace(&text) || !TakeIpv4(&text, out->dns)) return false;
   return text.empty();
+}
+
+bool IsValidDiskId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxDiskIdLength) return false;
+  for (char c : id) {
+    if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
+bool ParseInitShare(std::string_view text, InitShareView* out) {
+  size_t space = text.find(' ');
+  if (space == 0 || space == std::string_view::npos) return false;
+  out->tag = Slice(text, 0, space);
+  text = Slice(text, space + 1);
+  size_t end = text.find(' ');
+  out->path = Slice(text, 0, end);
+  out->read_only = false;
+  if (end != std::string_view::npos) {
+    if (Slice(text, end + 1) != "ro") return false;
+    out->read_only = true;
+  }
+  return !out->path.empty() && out->path[0] == '/';
 }
 
 bool InitConfigCursor::Next(InitConfigRecord* record) {

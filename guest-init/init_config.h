@@ -30,10 +30,29 @@
 //                  module    it ("name=value name2=value2")
 //   console        0..1      device for the command's stdio (default
 //                            "/dev/console")
+//   stderr         0..1      device for the command's (and guest-init's)
+//                            stderr, when it is not the console: an
+//                            absolute path (so the host can keep a
+//                            command's stdout and stderr apart)
 //   net            0..1      "IFACE ADDRESS/PREFIX GATEWAY DNS" (IPv4): set
 //                            the interface up with that address, a default
 //                            route through GATEWAY, and DNS in
-//                            /etc/resolv.conf (user networking's settings)
+//                            /etc/resolv.conf (user networking's settings;
+//                            with `archives`, inside the new root)
+//   archives       0..1      serial (virtio-blk disk id) of the archive disk
+//                            (vmm/virtio/archive_disk.h): 1..20 bytes of
+//                            printable ASCII without spaces (a virtio-blk
+//                            serial has at most 20 bytes). guest-init
+//                            unpacks its parts into a tmpfs, chroots into
+//                            it and runs the install steps there
+//   capture        0..1      serial of a writable disk that receives what the
+//                            install steps changed (capture_format.h); same
+//                            rules as `archives`, and only with `archives`
+//   script-errors  0..1      "fail" (default: a failing install step ends the
+//                            VM with status 124) or "ignore" (warn, go on)
+//   share          0..n      "TAG PATH" or "TAG PATH ro": mount the virtiofs
+//                            TAG at the absolute PATH (inside the new root
+//                            with `archives`), read-only with "ro"
 //
 // Anything else (an unknown key, a repeated single key, a bad number, a
 // missing terminator, data after `end`, another magic or version) is an
@@ -59,6 +78,8 @@ inline constexpr std::string_view kDefaultCwd = "/";
 inline constexpr std::string_view kDefaultHostname = "tinyrange";
 inline constexpr std::string_view kDefaultConsole = "/dev/console";
 inline constexpr size_t kMaxHostnameLength = 64;  // HOST_NAME_MAX on Linux
+// virtio-blk's serial field (VIRTIO_BLK_ID_BYTES).
+inline constexpr size_t kMaxDiskIdLength = 20;
 
 enum class InitConfigKey : uint8_t {
   kArgv,
@@ -71,6 +92,11 @@ enum class InitConfigKey : uint8_t {
   kModuleParams,
   kConsole,
   kNet,
+  kArchives,
+  kCapture,
+  kScriptErrors,
+  kShare,
+  kStderr,
   kEnd,
 };
 
@@ -100,10 +126,30 @@ struct InitConfigView {
   std::string_view cwd = kDefaultCwd;
   std::string_view hostname = kDefaultHostname;
   std::string_view console = kDefaultConsole;
+  std::string_view stderr_console;  // empty: the console
   uint32_t uid = 0;
   uint32_t gid = 0;
-  std::string_view net;  // empty: no interface to configure
+  std::string_view net;       // empty: no interface to configure
+  std::string_view archives;  // archive disk id; empty: run in the initramfs
+  std::string_view capture;   // capture disk id; empty: no capture
+  bool ignore_script_errors = false;
+  size_t share_count = 0;
 };
+
+// A parsed "share" value; tag and path point into the value and are not
+// NUL-terminated.
+struct InitShareView {
+  std::string_view tag;
+  std::string_view path;
+  bool read_only = false;
+};
+
+// Parses "TAG PATH" or "TAG PATH ro" (TAG without spaces, PATH absolute
+// without spaces); false if malformed.
+bool ParseInitShare(std::string_view text, InitShareView* out);
+
+// Whether `id` is a valid disk id: 1..20 bytes of printable ASCII, no space.
+bool IsValidDiskId(std::string_view id);
 
 // A parsed "net" value. Addresses are the four octets in order (network
 // byte order, ready for sin_addr).

@@ -40,6 +40,10 @@ InitConfig FullConfig() {
                {"/lib/modules/virtio_mmio.ko", "device=0x200@0xd0000000:5"},
                {"/lib/modules/virtio_blk.ko", ""}};
   c.console = "/dev/hvc0";
+  c.archives_disk = "tr-archives";
+  c.capture_disk = std::string(20, 'c');
+  c.ignore_script_errors = true;
+  c.shares = {{"work", "/mnt/work", false}, {"ro-tag", "/srv", true}};
   return c;
 }
 
@@ -394,6 +398,157 @@ TEST(InitConfigNetTest, MalformedValuesAreRefused) {
   c.argv = {"/bin/true"};
   c.net = "eth0 nonsense";
   EXPECT_THROW(EncodeInitConfig(c), std::invalid_argument);
+}
+
+TEST(InitConfigFullDutyTest, NewKeysParseIntoTheView) {
+  std::string bytes = Magic() + Rec("argv", "ls") + Rec("archives", "arch0") +
+                      Rec("capture", "cap!~") + Rec("script-errors", "ignore") +
+                      Rec("share", "tag /a") + Rec("share", "t2 /b/c ro") + End();
+  InitConfigView view;
+  InitConfigError error;
+  ASSERT_TRUE(ParseInitConfig(bytes, &view, &error)) << error.message;
+  EXPECT_EQ(view.archives, "arch0");
+  EXPECT_EQ(view.capture, "cap!~");
+  EXPECT_TRUE(view.ignore_script_errors);
+  EXPECT_EQ(view.share_count, 2u);
+  // The value is a C string in the buffer, ready for the guest.
+  EXPECT_EQ(view.archives.data()[view.archives.size()], '\0');
+
+  ASSERT_TRUE(ParseInitConfig(Magic() + Rec("argv", "ls") + Rec("script-errors", "fail") + End(),
+                              &view, &error));
+  EXPECT_FALSE(view.ignore_script_errors);
+  EXPECT_TRUE(view.archives.empty());
+  EXPECT_TRUE(view.capture.empty());
+  EXPECT_EQ(view.share_count, 0u);
+}
+
+TEST(InitConfigFullDutyTest, DiskIdRules) {
+  std::string prefix = Magic() + Rec("argv", "ls");
+  for (std::string bad : {std::string(), std::string(21, 'a'), std::string("a b"),
+                          std::string("a\tb"), std::string("\x7f"), std::string("caf\xc3\xa9")}) {
+    Failure f = ParseFailure(prefix + Rec("archives", bad) + End());
+    EXPECT_THAT(f.message, HasSubstr("disk id")) << bad;
+    EXPECT_EQ(f.key, "archives");
+    EXPECT_EQ(f.offset, prefix.size() + 9);
+    f = ParseFailure(prefix + Rec("archives", "a") + Rec("capture", bad) + End());
+    EXPECT_THAT(f.message, HasSubstr("disk id")) << bad;
+    EXPECT_EQ(f.key, "capture");
+  }
+  EXPECT_TRUE(IsValidDiskId(std::string(20, '~')));
+  EXPECT_FALSE(IsValidDiskId(std::string(21, '~')));
+}
+
+TEST(InitConfigFullDutyTest, CaptureNeedsArchives) {
+  std::string prefix = Magic() + Rec("argv", "ls");
+  Failure f = ParseFailure(prefix + Rec("capture", "c") + End());
+  EXPECT_EQ(f.message, "capture without archives");
+  EXPECT_EQ(f.key, "capture");
+  EXPECT_EQ(f.offset, prefix.size());
+  // The order of the records does not matter.
+  InitConfigView view;
+  InitConfigError error;
+  EXPECT_TRUE(
+      ParseInitConfig(prefix + Rec("capture", "c") + Rec("archives", "a") + End(), &view, &error));
+  InitConfig c;
+  c.argv = {"ls"};
+  c.capture_disk = "c";
+  EXPECT_THROW(EncodeInitConfig(c), std::invalid_argument);
+}
+
+TEST(InitConfigFullDutyTest, DuplicatesAndBadValues) {
+  std::string prefix = Magic() + Rec("argv", "ls");
+  for (const char* key : {"archives", "capture", "script-errors"}) {
+    std::string value = std::string(key) == "script-errors" ? "fail" : "d";
+    std::string first = Rec("archives", "x") + Rec(key, value);
+    if (std::string(key) == "archives") first = Rec(key, value);
+    Failure f = ParseFailure(prefix + first + Rec(key, value) + End());
+    EXPECT_EQ(f.message, "duplicate key") << key;
+    EXPECT_EQ(f.key, key);
+    EXPECT_EQ(f.offset, prefix.size() + first.size());
+  }
+  for (const char* bad : {"", "Ignore", "fail ", "yes"}) {
+    Failure f = ParseFailure(prefix + Rec("script-errors", bad) + End());
+    EXPECT_THAT(f.message, HasSubstr("ignore")) << bad;
+    EXPECT_EQ(f.key, "script-errors");
+  }
+  for (const char* bad :
+       {"", "tag", "tag ", " /p", "tag p", "tag /p rw", "tag /p ro ", "tag /p ro x", "tag  /p"}) {
+    Failure f = ParseFailure(prefix + Rec("share", bad) + End());
+    EXPECT_THAT(f.message, HasSubstr("TAG PATH")) << bad;
+    EXPECT_EQ(f.key, "share");
+    EXPECT_EQ(f.offset, prefix.size() + 6) << bad;
+  }
+}
+
+TEST(InitConfigFullDutyTest, ShareValues) {
+  InitShareView share;
+  ASSERT_TRUE(ParseInitShare("tag /mnt/x", &share));
+  EXPECT_EQ(share.tag, "tag");
+  EXPECT_EQ(share.path, "/mnt/x");
+  EXPECT_FALSE(share.read_only);
+  ASSERT_TRUE(ParseInitShare("t / ro", &share));
+  EXPECT_EQ(share.path, "/");
+  EXPECT_TRUE(share.read_only);
+}
+
+TEST(InitConfigFullDutyTest, EncoderWritesNewKeysOnlyWhenSet) {
+  InitConfig c;
+  c.argv = {"ls"};
+  std::string plain = EncodeInitConfig(c);
+  EXPECT_EQ(plain.find("archives"), std::string::npos);
+  EXPECT_EQ(plain.find("script-errors"), std::string::npos);
+  c.archives_disk = "a";
+  c.shares = {{"t", "/p", true}};
+  std::string bytes = EncodeInitConfig(c);
+  EXPECT_NE(bytes.find(Rec("archives", "a")), std::string::npos);
+  EXPECT_NE(bytes.find(Rec("share", "t /p ro")), std::string::npos);
+  c.shares = {{"t", "relative", false}};
+  EXPECT_THROW(EncodeInitConfig(c), std::invalid_argument);
+  c.shares = {{"t t", "/p", false}};
+  EXPECT_THROW(EncodeInitConfig(c), std::invalid_argument);
+  c.shares.clear();
+  c.archives_disk = "has space";
+  EXPECT_THROW(EncodeInitConfig(c), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace tinyrange
+
+namespace tinyrange {
+namespace {
+
+TEST(InitConfigStderrTest, StderrDeviceParsesAndRoundTrips) {
+  std::string bytes = "tinyrange-init-config 1\n" + std::string("argv\0ls\0", 8) +
+                      std::string("console\0/dev/hvc0\0", 18) + std::string("stderr\0/dev/ttyS0\0", 18) +
+                      std::string("end\0\0", 5);
+  InitConfigView view;
+  InitConfigError error;
+  ASSERT_TRUE(ParseInitConfig(bytes, &view, &error)) << error.message;
+  EXPECT_EQ(view.console, "/dev/hvc0");
+  EXPECT_EQ(view.stderr_console, "/dev/ttyS0");
+
+  InitConfig config;
+  config.argv = {"ls"};
+  config.stderr_console = "/dev/ttyS0";
+  InitConfig decoded;
+  ASSERT_TRUE(DecodeInitConfig(EncodeInitConfig(config), &decoded, &error)) << error.message;
+  EXPECT_EQ(decoded, config);
+}
+
+TEST(InitConfigStderrTest, StderrMustBeAnAbsolutePathAndSingle) {
+  std::string head = "tinyrange-init-config 1\n" + std::string("argv\0ls\0", 8);
+  InitConfigView view;
+  InitConfigError error;
+  EXPECT_FALSE(ParseInitConfig(head + std::string("stderr\0ttyS0\0", 13) + std::string("end\0\0", 5), &view, &error));
+  EXPECT_STREQ(error.message, "expected an absolute device path");
+  EXPECT_FALSE(ParseInitConfig(head + std::string("stderr\0/a\0", 10) + std::string("stderr\0/b\0", 10) +
+                                   std::string("end\0\0", 5),
+                               &view, &error));
+  EXPECT_STREQ(error.message, "duplicate key");
+  InitConfig config;
+  config.argv = {"ls"};
+  config.stderr_console = "relative";
+  EXPECT_THROW(EncodeInitConfig(config), std::invalid_argument);
 }
 
 }  // namespace

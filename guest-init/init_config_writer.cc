@@ -36,7 +36,21 @@ std::string EncodeInitConfig(const InitConfig& config) {
     }
   }
   Append(&out, InitConfigKey::kConsole, config.console, "console");
+  if (!config.stderr_console.empty()) Append(&out, InitConfigKey::kStderr, config.stderr_console, "stderr");
   if (!config.net.empty()) Append(&out, InitConfigKey::kNet, config.net, "net");
+  if (!config.archives_disk.empty()) {
+    Append(&out, InitConfigKey::kArchives, config.archives_disk, "archives disk");
+  }
+  if (!config.capture_disk.empty()) {
+    Append(&out, InitConfigKey::kCapture, config.capture_disk, "capture disk");
+  }
+  if (config.ignore_script_errors)
+    Append(&out, InitConfigKey::kScriptErrors, "ignore", "script-errors");
+  for (const InitShare& share : config.shares) {
+    std::string value = share.tag + ' ' + share.path;
+    if (share.read_only) value += " ro";
+    Append(&out, InitConfigKey::kShare, value, "share");
+  }
   Append(&out, InitConfigKey::kEnd, "", "end");
 
   // The parser is the one definition of a valid config; running it here
@@ -58,9 +72,13 @@ bool DecodeInitConfig(std::string_view data, InitConfig* out, InitConfigError* e
   config.cwd = view.cwd;
   config.hostname = view.hostname;
   config.console = view.console;
+  config.stderr_console = view.stderr_console;
   config.net = view.net;
   config.uid = view.uid;
   config.gid = view.gid;
+  config.archives_disk = view.archives;
+  config.capture_disk = view.capture;
+  config.ignore_script_errors = view.ignore_script_errors;
   InitConfigCursor cursor(view);
   InitConfigRecord record;
   while (cursor.Next(&record)) {
@@ -77,6 +95,12 @@ bool DecodeInitConfig(std::string_view data, InitConfig* out, InitConfigError* e
       case InitConfigKey::kModuleParams:
         config.modules.back().params = record.value;
         break;
+      case InitConfigKey::kShare: {
+        InitShareView share;
+        ParseInitShare(record.value, &share);  // validated by the parser
+        config.shares.push_back({std::string(share.tag), std::string(share.path), share.read_only});
+        break;
+      }
       default:
         break;  // single-valued keys are already in the view
     }

@@ -20,6 +20,15 @@ struct InitModule {
   bool operator==(const InitModule&) const = default;
 };
 
+// A virtiofs share to mount (init_config.h, key "share").
+struct InitShare {
+  std::string tag;
+  std::string path;  // absolute, without spaces
+  bool read_only = false;
+
+  bool operator==(const InitShare&) const = default;
+};
+
 struct InitConfig {
   std::vector<std::string> argv;  // at least one element; argv[0] not empty
   std::vector<std::string> env;   // "NAME=value"
@@ -29,7 +38,12 @@ struct InitConfig {
   uint32_t gid = 0;
   std::vector<InitModule> modules;  // loaded in this order
   std::string console{kDefaultConsole};
-  std::string net;  // "IFACE ADDRESS/PREFIX GATEWAY DNS", or "" for none
+  std::string stderr_console;  // "" = the console
+  std::string net;            // "IFACE ADDRESS/PREFIX GATEWAY DNS", or "" for none
+  std::string archives_disk;  // archive disk id (virtio-blk serial), or "" for none
+  std::string capture_disk;   // capture disk id, or "" for none (needs archives_disk)
+  bool ignore_script_errors = false;
+  std::vector<InitShare> shares;
 
   bool operator==(const InitConfig&) const = default;
 };

@@ -2,13 +2,16 @@
 // userland (filesystems, console, modules, hostname, loopback), runs the
 // one command that the host put in /tinyrange/init.cfg, and hands the
 // command's exit status back to the VMM. See init_config.h for the config
-// and vmm/devices/control_device_abi.h for the status channel.
+// and vmm/devices/control_device_abi.h for the status channel. With an
+// archive disk in the config it first builds the root filesystem from the
+// archives, switches into it and runs the install steps (archive_boot.h).
 #include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <string_view>
 
+#include "guest-init/archive_boot.h"
 #include "guest-init/command.h"
 #include "guest-init/config_file.h"
 #include "guest-init/console.h"
@@ -19,6 +22,7 @@
 #include "guest-init/mounts.h"
 #include "guest-init/network.h"
 #include "guest-init/reaper.h"
+#include "guest-init/shares.h"
 #include "guest-init/shutdown.h"
 #include "vmm/devices/control_device_abi.h"
 
@@ -74,11 +78,23 @@ int main() {
       FailInit();
     }
   }
+  // Our messages and the command's stderr, when the host keeps them apart
+  // from its stdout (the command inherits fd 2).
+  if (!config.stderr_console.empty()) {
+    err = OpenAsStderr(config.stderr_console.data());
+    if (err != 0) LogErrno2("open stderr device ", config.stderr_console.data(), err);
+  }
   if (sethostname(config.hostname.data(), config.hostname.size()) != 0) {
     LogErrno("set hostname", errno);
   }
   err = BringUpLoopback();
   if (err != 0) LogErrno("bring up lo", err);
+  if (!config.archives.empty()) {
+    // Everything after this happens in the new root, so that the network
+    // configuration (resolv.conf) and the shares land there.
+    uint32_t status = AssembleNewRoot(config);
+    if (status != 0) Shutdown(status);
+  }
   if (!config.net.empty()) {
     // The command may not need the network: a failure is reported, and the
     // command runs anyway.
@@ -89,6 +105,7 @@ int main() {
     err = ConfigureInterface(net, "/etc/resolv.conf", &step);
     if (err != 0) LogErrno2("network: ", step, err);
   }
+  MountShares(config);
 
   pid_t command = StartCommand(config);
   if (command < 0) {

@@ -233,7 +233,8 @@ uint64_t Machine::Impl::WriteAcpiTables() {
 void Machine::Impl::CreateDevices() {
   serial_irq = std::make_unique<KvmIrqLine>(vm.get(), x86::kCom1Irq);
   keyboard_irq = std::make_unique<KvmIrqLine>(vm.get(), 1);
-  serial = std::make_shared<Serial8250>(serial_irq.get(), config.console_output);
+  serial = std::make_shared<Serial8250>(serial_irq.get(),
+                                        config.serial_output ? config.serial_output : config.console_output);
   io_bus.Register(x86::kCom1Port, Serial8250::kRegisterCount, serial);
   auto reset = [this] { stop.Request({StopReason::kReset, 0, "the guest reset the machine"}); };
   io_bus.Register(x86::kI8042DataPort, I8042::kPortSpan,

@@ -44,8 +44,12 @@ struct MachineConfig {
   std::string cmdline;
   uint32_t cpus = 1;
   uint64_t memory_mib = 256;
-  // Where the serial console's output goes; must outlive the machine.
+  // Where the console's output goes; must outlive the machine.
   ByteSink* console_output = nullptr;
+  // Where the serial port's output goes when it differs from the console's
+  // (with kVirtio: the kernel's and guest-init's messages and a command's
+  // stderr, kept apart from its stdout). Null: console_output.
+  ByteSink* serial_output = nullptr;
   // 0 means no limit.
   std::chrono::milliseconds timeout{0};
   std::string kvm_path = "/dev/kvm";

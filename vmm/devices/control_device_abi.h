@@ -30,8 +30,11 @@ inline constexpr uint32_t kControlMagic = 0x54524e47;  // "TRNG"
 // Boot markers written to kControlBootMarkPort.
 inline constexpr uint32_t kBootMarkInitStarted = 1;     // guest-init's first instruction
 inline constexpr uint32_t kBootMarkCommandStarted = 2;  // just before exec of the command
+inline constexpr uint32_t kBootMarkArchivesUnpacked = 3;  // the new root holds every archive
+inline constexpr uint32_t kBootMarkScriptsDone = 4;       // the install steps ran (or were not needed)
 
 // Exit statuses that guest-init uses for its own failures, as shells do.
+inline constexpr uint32_t kExitInstallFailure = 124; // unpacking or an install script failed
 inline constexpr uint32_t kExitInitFailure = 125;   // guest-init itself failed
 inline constexpr uint32_t kExitNotExecutable = 126; // command found but not runnable
 inline constexpr uint32_t kExitNotFound = 127;      // command not found

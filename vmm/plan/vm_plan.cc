@@ -69,7 +69,8 @@ class PlanReader {
   }
 
   PlanInit Init(const json& v) const {
-    CheckKeys(v, ".init", {"binary", "argv", "env", "cwd", "hostname", "uid", "gid", "modules", "files", "network"});
+    CheckKeys(v, ".init", {"binary", "argv", "env", "cwd", "hostname", "uid", "gid", "modules", "files", "network",
+                         "archives_disk", "capture_disk", "script_errors", "mounts", "console", "stderr_console"});
     PlanInit init;
     if (v.contains("binary")) init.binary = HostPath(v["binary"], ".init.binary");
     if (!v.contains("argv")) Fail(".init.argv", "required: the command guest-init runs");
@@ -81,6 +82,32 @@ class PlanReader {
     if (v.contains("gid")) init.gid = static_cast<uint32_t>(Unsigned(v["gid"], ".init.gid", UINT32_MAX));
     if (v.contains("modules")) init.modules = Strings(v["modules"], ".init.modules");
     if (v.contains("network")) init.network = String(v["network"], ".init.network");
+    if (v.contains("console")) init.console = String(v["console"], ".init.console");
+    if (v.contains("stderr_console")) init.stderr_console = String(v["stderr_console"], ".init.stderr_console");
+    if (v.contains("archives_disk")) init.archives_disk = String(v["archives_disk"], ".init.archives_disk");
+    if (v.contains("capture_disk")) init.capture_disk = String(v["capture_disk"], ".init.capture_disk");
+    if (v.contains("script_errors")) {
+      std::string mode = String(v["script_errors"], ".init.script_errors");
+      if (mode != "fail" && mode != "ignore") Fail(".init.script_errors", "expected \"fail\" or \"ignore\"");
+      init.ignore_script_errors = mode == "ignore";
+    }
+    if (v.contains("mounts")) {
+      const json& mounts = v["mounts"];
+      if (!mounts.is_array()) Fail(".init.mounts", "expected an array of {tag, path} objects");
+      for (size_t i = 0; i < mounts.size(); ++i) {
+        std::string p = ".init.mounts[" + std::to_string(i) + "]";
+        CheckKeys(mounts[i], p, {"tag", "path", "read_only"});
+        if (!mounts[i].contains("tag") || !mounts[i].contains("path")) Fail(p, "needs both \"tag\" and \"path\"");
+        PlanInit::Mount m;
+        m.tag = String(mounts[i]["tag"], p + ".tag");
+        m.path = String(mounts[i]["path"], p + ".path");
+        if (mounts[i].contains("read_only")) {
+          if (!mounts[i]["read_only"].is_boolean()) Fail(p + ".read_only", "expected true or false");
+          m.read_only = mounts[i]["read_only"].get<bool>();
+        }
+        init.mounts.push_back(std::move(m));
+      }
+    }
     if (v.contains("files")) {
       const json& files = v["files"];
       if (!files.is_array()) Fail(".init.files", "expected an array of {host, guest} objects");
@@ -193,10 +220,10 @@ void ValidateVmPlan(const VmPlan& plan, const std::string& source) {
   if (plan.bzimage_entry != "auto" && plan.bzimage_entry != "linux64" && plan.bzimage_entry != "pvh") {
     fail(".bzimage_entry: must be \"auto\", \"linux64\" or \"pvh\", not \"" + plan.bzimage_entry + "\"");
   }
-  if (plan.console != "serial" && plan.console != "virtio") {
-    fail(".console: must be \"serial\" or \"virtio\", not \"" + plan.console + "\"");
+  if (plan.console != "serial" && plan.console != "virtio" && plan.console != "split") {
+    fail(".console: must be \"serial\", \"virtio\" or \"split\", not \"" + plan.console + "\"");
   }
-  size_t devices = plan.disks.size() + plan.shares.size() + (plan.console == "virtio" ? 1 : 0) + (plan.net ? 1 : 0);
+  size_t devices = plan.disks.size() + plan.shares.size() + (plan.console != "serial" ? 1 : 0) + (plan.net ? 1 : 0);
   if (devices > 18) fail(".disks: at most 18 virtio devices (disks, shares, net, console) are supported");
   if (plan.net) {
     // The spellings are the command line's; their parsers say what is wrong.
@@ -234,6 +261,31 @@ void ValidateVmPlan(const VmPlan& plan, const std::string& source) {
       if (g.empty() || g[0] != '/') {
         fail(".init.files[" + std::to_string(i) + "].guest: must be an absolute guest path");
       }
+    }
+    const PlanInit& init = *plan.init;
+    if (init.console.empty() || init.console[0] != '/') fail(".init.console: must be an absolute guest path");
+    if (!init.stderr_console.empty() && init.stderr_console[0] != '/') {
+      fail(".init.stderr_console: must be an absolute guest path");
+    }
+    auto has_disk = [&plan](const std::string& id) {
+      for (const PlanDisk& d : plan.disks) {
+        if (d.id == id) return true;
+      }
+      return false;
+    };
+    if (!init.archives_disk.empty() && !has_disk(init.archives_disk)) {
+      fail(".init.archives_disk: no disk has the id \"" + init.archives_disk + "\"");
+    }
+    if (!init.capture_disk.empty()) {
+      if (init.archives_disk.empty()) fail(".init.capture_disk: needs archives_disk (there is nothing to capture)");
+      if (!has_disk(init.capture_disk)) fail(".init.capture_disk: no disk has the id \"" + init.capture_disk + "\"");
+    }
+    for (size_t i = 0; i < init.mounts.size(); ++i) {
+      const PlanInit::Mount& m = init.mounts[i];
+      std::string p = ".init.mounts[" + std::to_string(i) + "]";
+      if (m.path.empty() || m.path[0] != '/') fail(p + ".path: must be an absolute guest path");
+      if (m.tag.empty() || m.tag.find_first_of(" \t\n") != std::string::npos) fail(p + ".tag: must be one word");
+      if (m.path.find_first_of(" \t\n") != std::string::npos) fail(p + ".path: must not contain spaces");
     }
   }
 }
@@ -317,6 +369,16 @@ std::string SerializeVmPlan(const VmPlan& plan) {
     if (!i.network.empty()) init["network"] = i.network;
     if (!i.env.empty()) init["env"] = i.env;
     if (!i.modules.empty()) init["modules"] = i.modules;
+    if (i.console != "/dev/console") init["console"] = i.console;
+    if (!i.stderr_console.empty()) init["stderr_console"] = i.stderr_console;
+    if (!i.archives_disk.empty()) init["archives_disk"] = i.archives_disk;
+    if (!i.capture_disk.empty()) init["capture_disk"] = i.capture_disk;
+    if (i.ignore_script_errors) init["script_errors"] = "ignore";
+    if (!i.mounts.empty()) {
+      json mounts = json::array();
+      for (const auto& m : i.mounts) mounts.push_back({{"tag", m.tag}, {"path", m.path}, {"read_only", m.read_only}});
+      init["mounts"] = mounts;
+    }
     if (!i.files.empty()) {
       json files = json::array();
       for (const auto& f : i.files) {

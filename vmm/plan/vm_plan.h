@@ -13,7 +13,11 @@
 //   "memory_mib": 256,                 optional: 16..1048576
 //   "timeout_ms": 0,                   optional: 0 = none
 //   "bzimage_entry": "auto",           optional: auto | linux64 | pvh (docs/vm.md)
-//   "console": "serial",               optional: serial (ttyS0) | virtio (hvc0)
+//   "console": "serial",               optional: serial (ttyS0) | virtio (hvc0) |
+//                                      split: the kernel's console on ttyS0 and
+//                                      the host's stderr, a virtio-console (hvc0)
+//                                      on the host's stdin and stdout, so a
+//                                      command's stdout and stderr stay apart
 //   "virtio_on_cmdline": false,        optional: also virtio_mmio.device= arguments
 //   "disks": [{"path": "PATH", "read_only": false, "id": "NAME", "direct": false}, ...],
 //                                      optional: virtio-blk disks, in slot order;
@@ -35,6 +39,20 @@
 //                                      optional: an interface for guest-init to set
 //                                      up (default with user networking:
 //                                      "eth0 10.0.2.15/24 10.0.2.2 10.0.2.3")
+//     "archives_disk": "ID",           optional: the id of an archive disk whose
+//                                      archives guest-init unpacks into a new
+//                                      root (tmpfs), runs the install steps
+//                                      found there, and runs the command in it
+//     "capture_disk": "ID",            optional (with archives_disk): a writable
+//                                      disk for the install steps' changes
+//                                      (guest-init/capture_format.h)
+//     "script_errors": "fail",         optional: fail | ignore (a failing install
+//                                      script ends the run, or is only reported)
+//     "console": "/dev/console",       optional: the command's stdio device
+//     "stderr_console": "/dev/ttyS0",  optional: its stderr, when elsewhere
+//     "mounts": [{"tag": "TAG", "path": "/GUEST/DIR", "read_only": false}, ...]
+//                                      optional: virtio-fs shares guest-init mounts
+//                                      in the new root
 //   }
 // }
 // Relative host paths are resolved against the plan file's directory.
@@ -67,6 +85,17 @@ struct PlanInit {
   std::vector<std::string> modules;
   std::vector<PlanFile> files;
   std::string network;  // "" = none (see the format above)
+  std::string console = "/dev/console";  // the command's stdin, stdout (and stderr)
+  std::string stderr_console;            // "" = the console
+  std::string archives_disk;  // "" = run in the initramfs
+  std::string capture_disk;   // "" = do not capture the install steps' changes
+  bool ignore_script_errors = false;
+  struct Mount {
+    std::string tag;
+    std::string path;
+    bool read_only = false;
+  };
+  std::vector<Mount> mounts;
 };
 
 // What guest-init configures when the VM has user networking (libslirp's

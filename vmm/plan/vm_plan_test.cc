@@ -138,3 +138,59 @@ TEST(VmPlanTest, NetworkAndShareErrorsNameTheField) {
 
 }  // namespace
 }  // namespace tinyrange
+
+namespace tinyrange {
+namespace {
+
+std::string ValidationError(const std::string& json) {
+  try {
+    ValidateVmPlan(ParseVmPlan(json, "plan.json", "/"), "plan.json");
+  } catch (const VmmError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(VmPlanTest, NewRootInitFieldsRoundTrip) {
+  VmPlan p = ParseVmPlan(R"({
+    "version": 1, "kernel": "/k",
+    "disks": [{"parts": ["/a.trfrag", "/b.trfrag"], "id": "tr-archives"}, {"path": "/cap", "id": "tr-capture"}],
+    "init": {"argv": ["/bin/true"], "archives_disk": "tr-archives", "capture_disk": "tr-capture",
+             "script_errors": "ignore", "mounts": [{"tag": "project", "path": "/work", "read_only": true}]}
+  })", "plan.json", "/");
+  ValidateVmPlan(p, "plan.json");
+  ASSERT_TRUE(p.init);
+  EXPECT_EQ(p.init->archives_disk, "tr-archives");
+  EXPECT_EQ(p.init->capture_disk, "tr-capture");
+  EXPECT_TRUE(p.init->ignore_script_errors);
+  ASSERT_EQ(p.init->mounts.size(), 1u);
+  EXPECT_TRUE(p.init->mounts[0].read_only);
+  VmPlan q = ParseVmPlan(SerializeVmPlan(p), "again.json", "/");
+  EXPECT_EQ(q.init->archives_disk, "tr-archives");
+  EXPECT_EQ(q.init->capture_disk, "tr-capture");
+  EXPECT_TRUE(q.init->ignore_script_errors);
+  EXPECT_EQ(q.init->mounts[0].tag, "project");
+  EXPECT_EQ(q.init->mounts[0].path, "/work");
+}
+
+TEST(VmPlanTest, NewRootInitFieldErrors) {
+  EXPECT_NE(ValidationError(R"({"version": 1, "kernel": "/k", "init": {"argv": ["a"], "archives_disk": "x"}})")
+                .find(".init.archives_disk: no disk has the id \"x\""),
+            std::string::npos);
+  EXPECT_NE(ValidationError(R"({"version": 1, "kernel": "/k", "disks": [{"path": "/c", "id": "c"}],
+                               "init": {"argv": ["a"], "capture_disk": "c"}})")
+                .find(".init.capture_disk: needs archives_disk"),
+            std::string::npos);
+  EXPECT_NE(ValidationError(R"({"version": 1, "kernel": "/k", "init": {"argv": ["a"], "script_errors": "maybe"}})")
+                .find(".init.script_errors: expected"),
+            std::string::npos);
+  EXPECT_NE(ValidationError(R"({"version": 1, "kernel": "/k", "init": {"argv": ["a"], "mounts": [{"tag": "t", "path": "rel"}]}})")
+                .find(".init.mounts[0].path: must be an absolute guest path"),
+            std::string::npos);
+  EXPECT_NE(ValidationError(R"({"version": 1, "kernel": "/k", "init": {"argv": ["a"], "mounts": [{"tag": "t"}]}})")
+                .find(".init.mounts[0]: needs both"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace tinyrange

@@ -1,4 +1,4 @@
-#include "cli/init_archive.h"
+#include "vmm/plan/init_archive.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include "guest-init/init_config_writer.h"
 #include "vmm/vmm_error.h"
 
-namespace tinyrange::cli {
+namespace tinyrange {
 
 namespace {
 
@@ -73,6 +73,12 @@ std::vector<uint8_t> BuildInitArchive(const PlanInit& init) {
   config.uid = init.uid;
   config.gid = init.gid;
   for (const auto& m : init.modules) config.modules.push_back({m, ""});
+  config.console = init.console;
+  config.stderr_console = init.stderr_console;
+  config.archives_disk = init.archives_disk;
+  config.capture_disk = init.capture_disk;
+  config.ignore_script_errors = init.ignore_script_errors;
+  for (const auto& m : init.mounts) config.shares.push_back({m.tag, m.path, m.read_only});
   std::string encoded;
   try {
     encoded = EncodeInitConfig(config);
@@ -106,4 +112,4 @@ std::vector<uint8_t> BuildInitArchive(const PlanInit& init) {
   return bytes;
 }
 
-}  // namespace tinyrange::cli
+}  // namespace tinyrange

@@ -8,7 +8,7 @@
 
 #include "vmm/plan/vm_plan.h"
 
-namespace tinyrange::cli {
+namespace tinyrange {
 
 // The guest-init binary to use: `configured` if set, else
 // $TINYRANGE_GUEST_INIT, else the one built or installed next to tr.
@@ -17,4 +17,4 @@ std::string FindGuestInit(const std::string& configured);
 
 std::vector<uint8_t> BuildInitArchive(const PlanInit& init);
 
-}  // namespace tinyrange::cli
+}  // namespace tinyrange

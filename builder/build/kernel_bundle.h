@@ -1,0 +1,44 @@
+// A distribution kernel made ready for `tr run`: its image and the kernel
+// modules guest-init must load before it can see the VM's devices, with
+// every module those depend on, in load order.
+//
+// Debian's cloud kernel builds virtio_blk, virtio_console, virtio_net,
+// virtiofs (and their virtio/virtio_ring/virtio_mmio/fuse dependencies) as
+// modules; the VMM's devices are invisible until they are loaded. The
+// bundle reads them from the kernel package's archive once, so a run only
+// copies a few hundred KiB into its initramfs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "builder/build/definition.h"
+
+namespace tinyrange::build {
+
+// The modules a tinyrange guest needs (by module name, as modules.dep
+// spells them without directory and ".ko").
+const std::vector<std::string>& GuestKernelModules();
+
+// `kernel_plan` is a package plan containing a linux-image-VERSION package.
+// The output directory holds:
+//   vmlinuz            the kernel image
+//   modules/NAME.ko    each module to load (uncompressed)
+//   bundle.json        {"kernel_version": "...", "modules": ["NAME", ...]}
+//                      with the modules in load order (dependencies first)
+// Modules the kernel has built in (modules.builtin) are left out.
+DefinitionPtr KernelBundle(DefinitionPtr kernel_plan, std::vector<std::string> modules = GuestKernelModules());
+
+// The load order of `wanted` and their dependencies given the text of
+// modules.dep ("kernel/path/a.ko: kernel/path/b.ko ..."): each module after
+// everything it depends on. Returns module paths as modules.dep gives them.
+// Throws BuildError naming a wanted module that is neither in modules.dep
+// nor in `builtin` (the text of modules.builtin).
+std::vector<std::string> ModuleLoadOrder(const std::string& modules_dep, const std::string& builtin,
+                                         const std::vector<std::string>& wanted);
+
+// "kernel/fs/fuse/virtiofs.ko" -> "virtiofs" (a '-' in a file name is '_'
+// in the module name, as the kernel treats them alike).
+std::string ModuleNameOf(const std::string& path);
+
+}  // namespace tinyrange::build

@@ -1,0 +1,71 @@
+#include "builder/build/post_install_state.h"
+
+#include <ctime>
+#include <filesystem>
+
+#include "builder/build/definition.h"
+#include "builder/install/capture_reader.h"
+#include "builder/install/digest.h"
+
+namespace tinyrange::build {
+
+std::string PostInstallStateKey(const std::vector<std::string>& archive_hashes) {
+  // Versioned like a definition's canonical form, so a change to what a
+  // capture holds (guest-init/capture_format.h) gets new keys.
+  std::string text = "tinyrange post-install state v1\n";
+  for (const std::string& hash : archive_hashes) text += hash + "\n";
+  return install::HexOf(install::DigestOf(install::DigestKind::kSha256, text));
+}
+
+std::optional<std::string> FindPostInstallState(BuildCache& cache, const std::string& key,
+                                                std::unique_ptr<BuildCache::Hold>* hold) {
+  auto h = cache.Acquire(key);
+  if (!h->exists()) return std::nullopt;
+  cache.Touch(key);
+  *hold = std::move(h);
+  return cache.OutputPath(key);
+}
+
+const char* CaptureOutcomeName(CaptureOutcome outcome) {
+  switch (outcome) {
+    case CaptureOutcome::kStored: return "stored";
+    case CaptureOutcome::kAlreadyCached: return "already cached";
+    case CaptureOutcome::kNotCacheable: return "not cacheable (a script removed a packaged file)";
+    case CaptureOutcome::kTooLarge: return "too large for the capture disk";
+  }
+  return "?";
+}
+
+CaptureOutcome StorePostInstallState(BuildCache& cache, const std::string& key, const std::string& capture_disk,
+                                     const std::vector<std::string>& archive_hashes) {
+  auto hold = cache.Acquire(key);
+  if (hold->exists()) return CaptureOutcome::kAlreadyCached;
+  if (hold->Claim([] { return true; })) return CaptureOutcome::kAlreadyCached;
+  std::string temp = hold->MakeTemporaryDir();
+  install::CaptureResult result;
+  try {
+    result = install::ReadCapture(capture_disk, temp + "/out");
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    std::filesystem::remove_all(temp, ec);
+    throw BuildError(e.what());
+  }
+  if (result.status != CaptureStatus::kComplete) {
+    std::error_code ec;
+    std::filesystem::remove_all(temp, ec);
+    return result.status == CaptureStatus::kTooLarge ? CaptureOutcome::kTooLarge : CaptureOutcome::kNotCacheable;
+  }
+  std::error_code ec;
+  auto size = std::filesystem::file_size(temp + "/out", ec);
+  nlohmann::json meta = {
+      {"definition", {{"kind", "post_install_state"}, {"version", 1}, {"params", nlohmann::json::object()},
+                      {"inputs", archive_hashes}}},
+      {"describe", "post_install_state (captured from a run)"},
+      {"created", static_cast<int64_t>(time(nullptr))},
+      {"size", ec ? 0 : size},
+  };
+  hold->Commit(temp, meta);
+  return CaptureOutcome::kStored;
+}
+
+}  // namespace tinyrange::build

@@ -1,0 +1,108 @@
+#include "cli/vm_boot.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "cli/commands.h"
+#include "sandbox/machine_outcome.h"
+#include "vmm/plan/plan_machine.h"
+#include "vmm/console/stdio_console.h"
+#include "vmm/scoped_fd.h"
+
+namespace tinyrange::cli {
+
+namespace {
+
+// Forwards SIGINT, SIGTERM and SIGHUP to the machine as a stop request,
+// so the terminal is restored and the exit status is ours.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(Machine& machine) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, &saved_);
+    signal_fd_.Reset(signalfd(-1, &set, SFD_CLOEXEC));
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) == 0) {
+      wake_read_.Reset(fds[0]);
+      wake_write_.Reset(fds[1]);
+    }
+    thread_ = std::thread([this, &machine] {
+      for (;;) {
+        pollfd p[2] = {{signal_fd_.get(), POLLIN, 0}, {wake_read_.get(), POLLIN, 0}};
+        if (poll(p, 2, -1) < 0) {
+          if (errno == EINTR) continue;
+          return;
+        }
+        if (p[1].revents) return;
+        if (p[0].revents) {
+          signalfd_siginfo info;
+          if (read(signal_fd_.get(), &info, sizeof info) == sizeof info) {
+            machine.RequestStop(StopReason::kInterrupted,
+                                std::string("stopped by signal ") + strsignal(static_cast<int>(info.ssi_signo)));
+          }
+        }
+      }
+    });
+  }
+  ~SignalWatcher() {
+    char b = 0;
+    if (write(wake_write_.get(), &b, 1) < 0) {
+    }
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
+  }
+
+ private:
+  sigset_t saved_;
+  ScopedFd signal_fd_, wake_read_, wake_write_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+MachineResult BootPlan(const VmPlan& plan, bool verbose_boot) {
+  FdSink console_out(STDOUT_FILENO);
+  FdSink serial_out(STDERR_FILENO);
+  MachineConfig config = MachineConfigFor(plan, verbose_boot, &console_out, &serial_out);
+  config.epoch = ProcessStart();
+  Machine machine(std::move(config));
+  SignalWatcher signals(machine);
+  RawTerminal terminal(STDIN_FILENO);
+  ConsoleInputPump input(
+      STDIN_FILENO, terminal.active(),
+      [&machine](std::span<const uint8_t> bytes) { return machine.SendConsoleInput(bytes); },
+      [&machine] { machine.RequestStop(StopReason::kInterrupted, "stopped from the console (Ctrl-A x)"); });
+  return machine.Run();
+}
+
+int ExitCodeFor(const MachineResult& result, bool has_init, const char* who) {
+  sandbox::ExitStatus status = sandbox::ExitStatusOf(result, has_init);
+  if (!status.message.empty()) std::fprintf(stderr, "%s: %s\n", who, status.message.c_str());
+  return status.code;
+}
+
+void PrintStats(const MachineResult& result) {
+  auto ms = [](std::chrono::nanoseconds d) { return static_cast<double>(d.count()) / 1e6; };
+  std::fprintf(stderr, "tr vm: stats: setup %.3f ms, run %.3f ms, end: %s\n", ms(result.timings.setup),
+               ms(result.timings.run), StopReasonName(result.event.reason));
+  std::fprintf(stderr, "tr vm: stats: vmm resident memory %.2f MiB (excluding guest RAM)\n",
+               static_cast<double>(result.vmm_resident_bytes) / (1 << 20));
+  for (const auto& mark : result.boot_marks) {
+    std::fprintf(stderr, "tr vm: stats: boot mark %u at %.3f ms\n", mark.code, ms(mark.since_start));
+  }
+}
+
+}  // namespace tinyrange::cli

@@ -1,0 +1,82 @@
+#include "guest-init/block_device_lookup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+namespace tinyrange {
+
+int FindBlockDeviceBySerial(const char* sys_block, const char* serial, char* name,
+                            size_t name_size) {
+  DIR* dir = opendir(sys_block);
+  if (dir == nullptr) return errno;
+  size_t serial_length = strlen(serial);
+  int result = ENOENT;
+  while (struct dirent* d = readdir(dir)) {
+    if (d->d_name[0] == '.') continue;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s/serial", sys_block, d->d_name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;  // not every block device has a serial
+    char text[64];
+    ssize_t n = read(fd, text, sizeof(text));
+    close(fd);
+    if (n <= 0) continue;
+    size_t length = static_cast<size_t>(n);
+    while (length > 0 && (text[length - 1] == '\n' || text[length - 1] == '\0')) --length;
+    if (length != serial_length || memcmp(text, serial, length) != 0) continue;
+    if (strlen(d->d_name) >= name_size) {
+      result = ENAMETOOLONG;
+      break;
+    }
+    strcpy(name, d->d_name);
+    result = 0;
+    break;
+  }
+  closedir(dir);
+  return result;
+}
+
+int OpenDiskBySerial(const char* serial, int flags, int timeout_ms, char* error,
+                     size_t error_size) {
+  return OpenDiskBySerialIn("/sys/block", "/dev", serial, flags, timeout_ms, error, error_size);
+}
+
+int OpenDiskBySerialIn(const char* sys_block, const char* dev, const char* serial, int flags,
+                       int timeout_ms, char* error, size_t error_size) {
+  const int kPollMs = 20;
+  int err = ENOENT;
+  char name[64] = "";
+  for (int waited = 0;; waited += kPollMs) {
+    err = FindBlockDeviceBySerial(sys_block, serial, name, sizeof(name));
+    if (err == 0) {
+      char path[600];
+      snprintf(path, sizeof(path), "%s/%s", dev, name);
+      int fd = open(path, flags | O_CLOEXEC);
+      if (fd >= 0) return fd;
+      err = errno;
+      if (err != ENOENT) {
+        snprintf(error, error_size, "disk \"%s\" (%s): %s", serial, path, strerror(err));
+        return -1;
+      }
+    } else if (err != ENOENT) {
+      break;
+    }
+    if (waited >= timeout_ms) break;
+    struct timespec delay = {0, kPollMs * 1000000L};
+    nanosleep(&delay, nullptr);
+  }
+  if (err == ENOENT) {
+    snprintf(error, error_size, "no virtio-blk disk with serial \"%s\" (none in %s after %d ms)",
+             serial, sys_block, timeout_ms);
+  } else {
+    snprintf(error, error_size, "disk \"%s\": %s", serial, strerror(err));
+  }
+  return -1;
+}
+
+}  // namespace tinyrange

@@ -1,0 +1,357 @@
+#include "sandbox/prepare_run.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "builder/build/build_file.h"
+#include "builder/build/definitions.h"
+#include "builder/build/install_archives.h"
+#include "builder/build/kernel_bundle.h"
+#include "builder/build/post_install_state.h"
+#include "sandbox/run_result.h"
+#include "vmm/devices/control_device_abi.h"
+
+namespace tinyrange::sandbox {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kArchivesDiskId = "tr-archives";
+constexpr const char* kCaptureDiskId = "tr-capture";
+// Sparse: only what guest-init writes takes space.
+constexpr uint64_t kCaptureDiskBytes = 8ull << 30;
+
+// DIR[:TAG][,ro] -> the VMM's share and guest-init's mount of it.
+struct ShareSpec {
+  PlanShare share;
+  PlanInit::Mount mount;
+};
+
+ShareSpec ParseShare(std::string text, size_t index) {
+  ShareSpec spec;
+  if (text.size() > 3 && text.compare(text.size() - 3, 3, ",ro") == 0) {
+    spec.share.read_only = true;
+    text.resize(text.size() - 3);
+  }
+  std::string tag;
+  size_t colon = text.rfind(':');
+  if (colon != std::string::npos && colon > 0 && colon + 1 < text.size() &&
+      text.find('/', colon) == std::string::npos) {
+    tag = text.substr(colon + 1);
+    text.resize(colon);
+  }
+  std::error_code ec;
+  fs::path dir = fs::canonical(text, ec);
+  if (ec || !fs::is_directory(dir)) throw RequestError("--share " + text + ": not a directory");
+  spec.share.path = dir.string();
+  spec.share.tag = tag.empty() ? "share" + std::to_string(index) : tag;
+  spec.mount = {spec.share.tag, dir.string(), spec.share.read_only};
+  return spec;
+}
+
+// The newest minimal kernel that scripts/build-kernel.sh left in the cache,
+// or $TR_MINIMAL_KERNEL_DIR.
+std::string MinimalKernel(const std::string& cache_root) {
+  std::vector<fs::path> candidates;
+  if (const char* dir = std::getenv("TR_MINIMAL_KERNEL_DIR")) candidates.push_back(dir);
+  std::error_code ec;
+  fs::path kernels = fs::path(cache_root) / "kernels";
+  std::vector<std::pair<fs::file_time_type, fs::path>> built;
+  for (const auto& entry : fs::directory_iterator(kernels, ec)) {
+    if (entry.path().filename().string().rfind("minimal-", 0) != 0) continue;
+    fs::path image = entry.path() / "vmlinux";
+    if (fs::exists(image, ec)) built.emplace_back(fs::last_write_time(image, ec), entry.path());
+  }
+  std::sort(built.rbegin(), built.rend());
+  for (const auto& [time, path] : built) candidates.push_back(path);
+  for (const fs::path& dir : candidates) {
+    if (fs::exists(dir / "vmlinux", ec)) return (dir / "vmlinux").string();
+  }
+  throw RequestError("--kernel minimal: no minimal kernel has been built (looked in $TR_MINIMAL_KERNEL_DIR and " +
+                   kernels.string() + "). Build it once with scripts/build-kernel.sh (about 10 minutes), "
+                   "or use --kernel debian.");
+}
+
+uint64_t FileSize(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+// Sums of build time per phase, from the engine's records.
+json PhaseTimings(const build::BuildEngine& engine, size_t* built, size_t* cached) {
+  double plan = 0, fetch = 0, convert = 0, other = 0;
+  *built = *cached = 0;
+  for (const auto& [hash, record] : engine.Records()) {
+    if (record.cached) {
+      ++*cached;
+      continue;
+    }
+    ++*built;
+    const std::string& d = record.describe;
+    if (d.rfind("fetch_http", 0) == 0) {
+      fetch += record.seconds;
+    } else if (d.rfind("read_archive", 0) == 0) {
+      convert += record.seconds;
+    } else if (d.rfind("plan", 0) == 0) {
+      plan += record.seconds;
+    } else {
+      other += record.seconds;
+    }
+  }
+  return {{"plan_ms", plan * 1000}, {"fetch_ms", fetch * 1000}, {"convert_ms", convert * 1000},
+          {"assemble_ms", other * 1000}};
+}
+
+}  // namespace
+
+PreparedRun::~PreparedRun() {
+  if (!capture_disk.empty()) {
+    std::error_code ec;
+    fs::remove(capture_disk, ec);
+  }
+}
+
+std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
+  auto start = std::chrono::steady_clock::now();
+  auto prepared_run = std::unique_ptr<PreparedRun>(new PreparedRun());
+
+  build::EngineOptions engine_options;
+  engine_options.jobs = o.jobs;
+  engine_options.offline = o.offline;
+  engine_options.cache_root = o.cache_root;
+  engine_options.log = o.log;
+  prepared_run->engine_ = std::make_unique<build::BuildEngine>(engine_options);
+  build::BuildEngine& engine = *prepared_run->engine_;
+  const std::string& cache_root = engine.options().cache_root;
+
+  // The root file system's packages.
+  build::DefinitionPtr root_plan;
+  std::string family;
+  if (!o.file_target.empty()) {
+    size_t colon = o.file_target.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == o.file_target.size()) {
+      throw RequestError("--file " + o.file_target + ": expected FILE.star:NAME");
+    }
+    build::BuildFile file = build::EvaluateBuildFile(o.file_target.substr(0, colon));
+    root_plan = build::ResolveTarget(file, o.file_target.substr(colon + 1));
+    if (root_plan->Kind() != "plan") {
+      throw RequestError("--file " + o.file_target + " is a " + root_plan->Kind() +
+                       ", not a package plan (define it with define.plan or a collection's .plan)");
+    }
+  } else {
+    build::PackageRequest request;
+    request.distro = o.distro;
+    request.packages = o.packages.empty() ? std::vector<std::string>{"busybox"} : o.packages;
+    if (o.distro.rfind("debian:", 0) == 0) request.base = o.base;
+    root_plan = build::PackagePlan(request);
+  }
+  std::string plan_dir = engine.Build(root_plan);
+  {
+    std::ifstream in(plan_dir + "/plan.json");
+    json plan = json::parse(in, nullptr, false);
+    family = plan.is_discarded() ? "" : plan.value("family", "");
+  }
+
+  // Install database and steps, and the kernel, in parallel.
+  build::DefinitionPtr install = build::InstallArchives(root_plan);
+  std::string kernel_choice = o.kernel;
+  if (kernel_choice == "default") kernel_choice = family == "debian" ? "debian" : "minimal";
+  build::DefinitionPtr kernel_bundle;
+  if (kernel_choice == "debian") {
+    if (family != "debian") throw RequestError("--kernel debian needs a Debian plan; use --kernel minimal or a PATH");
+    build::PackageRequest kernel_request;
+    kernel_request.distro = o.file_target.empty() ? o.distro : "debian:bookworm";
+    kernel_request.packages = {"linux-image-cloud-amd64"};
+    kernel_bundle = build::KernelBundle(build::PackagePlan(kernel_request));
+  }
+  std::vector<build::DefinitionPtr> wanted = {install};
+  if (kernel_bundle) wanted.push_back(kernel_bundle);
+  std::vector<std::string> outputs = engine.BuildAll(wanted);
+  std::string install_dir = outputs[0];
+
+  VmPlan plan;
+  PlanInit init;
+  if (kernel_bundle) {
+    std::string bundle_dir = outputs[1];
+    plan.kernel = bundle_dir + "/vmlinuz";
+    std::ifstream in(bundle_dir + "/bundle.json");
+    json bundle = json::parse(in, nullptr, false);
+    if (bundle.is_discarded()) throw build::BuildError(bundle_dir + "/bundle.json is not readable");
+    for (const auto& name : bundle["modules"]) {
+      std::string guest = "/lib/modules/" + name.get<std::string>() + ".ko";
+      init.files.push_back({bundle_dir + "/modules/" + name.get<std::string>() + ".ko", guest, 0644});
+      init.modules.push_back(guest);
+    }
+  } else if (kernel_choice == "minimal") {
+    plan.kernel = MinimalKernel(cache_root);
+  } else {
+    std::error_code ec;
+    if (!fs::is_regular_file(kernel_choice, ec)) {
+      throw RequestError("--kernel " + kernel_choice + ": not debian, minimal or an existing kernel file");
+    }
+    plan.kernel = fs::absolute(kernel_choice).string();
+  }
+
+  // The archive disk: every package archive in plan order, the install
+  // database, then either the cached post-install state or the steps.
+  json plan_json;
+  {
+    std::ifstream in(plan_dir + "/plan.json");
+    plan_json = json::parse(in, nullptr, false);
+  }
+  std::vector<std::string> archive_hashes;
+  for (const auto& package : plan_json["packages"]) archive_hashes.push_back(package.value("archive", ""));
+  build::BuildCache& cache = engine.cache();
+  PlanDisk archives;
+  archives.id = kArchivesDiskId;
+  archives.read_only = true;
+  uint64_t archive_bytes = 0;
+  for (const std::string& hash : archive_hashes) {
+    auto hold = cache.Acquire(hash);
+    if (!hold->exists()) throw build::BuildError("the archive " + hash + " left the cache while the run started; run again");
+    archives.parts.push_back(cache.OutputPath(hash));
+    archive_bytes += FileSize(archives.parts.back());
+    prepared_run->holds_.push_back(std::move(hold));
+  }
+  {
+    auto hold = cache.Acquire(install->Hash());
+    prepared_run->holds_.push_back(std::move(hold));
+  }
+  archives.parts.push_back(install_dir + "/" + build::kInstallDatabaseArchive);
+  archive_hashes.push_back(install->Hash() + "/" + build::kInstallDatabaseArchive);
+  std::string steps_archive = install_dir + "/" + build::kInstallStepsArchive;
+  bool has_steps = fs::exists(steps_archive);
+
+  std::string post_install = "none";
+  if (has_steps) {
+    archive_hashes.push_back(install->Hash() + "/" + build::kInstallStepsArchive);
+    std::string key = build::PostInstallStateKey(archive_hashes);
+    std::unique_ptr<build::BuildCache::Hold> hold;
+    if (auto state = build::FindPostInstallState(cache, key, &hold)) {
+      archives.parts.push_back(*state);
+      archive_bytes += FileSize(*state);
+      prepared_run->holds_.push_back(std::move(hold));
+      post_install = "cached";
+    } else {
+      archives.parts.push_back(steps_archive);
+      post_install = "run";
+      // The capture disk: a sparse file in the cache's temporary directory.
+      fs::create_directories(cache.root() + "/tmp");
+      // mkstemp: several runs may prepare at once, in one process or many.
+      std::string disk = cache.root() + "/tmp/capture-XXXXXX";
+      int fd = mkostemp(disk.data(), O_CLOEXEC);
+      if (fd < 0 || ftruncate(fd, static_cast<off_t>(kCaptureDiskBytes)) != 0) {
+        int err = errno;
+        if (fd >= 0) {
+          close(fd);
+          unlink(disk.c_str());
+        }
+        throw build::BuildError("cannot create the capture disk " + disk + ": " + std::strerror(err));
+      }
+      close(fd);
+      PlanDisk capture_disk;
+      capture_disk.path = disk;
+      capture_disk.id = kCaptureDiskId;
+      plan.disks.push_back(capture_disk);
+      init.capture_disk = kCaptureDiskId;
+      prepared_run->capture_disk = disk;
+      prepared_run->capture_key_ = key;
+      prepared_run->capture_archives_ = archive_hashes;
+    }
+  }
+  plan.disks.insert(plan.disks.begin(), archives);
+  init.archives_disk = kArchivesDiskId;
+  init.ignore_script_errors = o.ignore_script_errors;
+
+  // The command. The console is split: the kernel's and guest-init's
+  // messages on the serial port (the host's stderr), the command on a
+  // virtio-console; a command that is not interactive has its stderr on
+  // the serial port too, so its stdout and stderr stay apart.
+  init.argv = o.command.empty() ? std::vector<std::string>{"/bin/sh", "-l"} : o.command;
+  plan.console = "split";
+  init.console = "/dev/hvc0";
+  if (!o.interactive) init.stderr_console = "/dev/ttyS0";
+  init.binary = o.guest_init;
+  init.env = {"HOME=/root"};
+  if (!o.term.empty()) init.env.push_back("TERM=" + o.term);
+  for (const std::string& e : o.env) init.env.push_back(e);
+  for (size_t i = 0; i < o.shares.size(); ++i) {
+    ShareSpec share = ParseShare(o.shares[i], i);
+    plan.shares.push_back(share.share);
+    init.mounts.push_back(share.mount);
+  }
+  init.cwd = !o.workdir.empty() ? o.workdir : !init.mounts.empty() ? init.mounts[0].path : "/root";
+  if (o.net) {
+    plan.net = PlanNet{};
+    plan.net->publish = o.publish;
+    init.network = kUserNetworkGuestConfig;
+  }
+  plan.cpus = o.cpus;
+  // tmpfs holds the unpacked root in guest memory: leave room for it, the
+  // page cache of the archive disk and the command. Untouched guest memory
+  // costs the host nothing.
+  uint64_t needed_mib = 256 + 2 * (archive_bytes >> 20);
+  uint64_t default_mib = std::max<uint64_t>(512, (needed_mib + 255) / 256 * 256);
+  if (o.memory_mib && *o.memory_mib < needed_mib) {
+    throw RequestError("--memory " + std::to_string(*o.memory_mib) + ": too little for this root file system. Its " +
+                     std::to_string(archive_bytes >> 20) + " MiB of archives are unpacked into guest memory; give at least " +
+                     std::to_string(needed_mib) + " MiB (or leave --memory out: the default is " +
+                     std::to_string(default_mib) + " MiB).");
+  }
+  plan.memory_mib = o.memory_mib.value_or(default_mib);
+  if (o.timeout_seconds > 0) plan.timeout_ms = static_cast<uint64_t>(o.timeout_seconds * 1000);
+  plan.init = init;
+  ValidateVmPlan(plan, "");
+
+  size_t built = 0, cached = 0;
+  json timings = PhaseTimings(engine, &built, &cached);
+  timings["prepare_ms"] =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  json state = {
+                {"post_install", post_install},
+                {"timings", timings},
+                {"built", built},
+                {"cached", cached}};
+  prepared_run->post_install_ = post_install;
+  prepared_run->plan = std::move(plan);
+  prepared_run->state = std::move(state);
+  return prepared_run;
+}
+
+
+json FinishRun(PreparedRun& prepared, const json& outcome) {
+  std::string post_install = prepared.post_install_;
+  if (!prepared.capture_disk.empty()) {
+    // Only a guest that finished its install steps wrote a capture.
+    bool scripts_done = false;
+    if (outcome.contains("marks")) {
+      for (const auto& mark : outcome["marks"]) {
+        if (mark[0].get<uint32_t>() == control::kBootMarkScriptsDone) scripts_done = true;
+      }
+    }
+    if (scripts_done && prepared.engine_) {
+      try {
+        build::CaptureOutcome stored = build::StorePostInstallState(
+            prepared.engine_->cache(), prepared.capture_key_, prepared.capture_disk, prepared.capture_archives_);
+        post_install = std::string("captured: ") + build::CaptureOutcomeName(stored);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "tinyrange: the install scripts' effect was not cached: %s\n", e.what());
+        post_install = "capture failed";
+      }
+    }
+  }
+  return MakeRunResult(prepared.state, outcome, post_install);
+}
+
+}  // namespace tinyrange::sandbox

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# `tr run` from the command line, networked (the Debian mirror from the
+# apt sources): the VM plan it prepares (archive disk, install database and
+# steps, capture disk, init settings), its errors, and — where /dev/kvm is
+# usable — real runs: output, exit status and the cached post-install state.
+# Usage: run_cli_test.sh PATH/TO/tr [prepare|vm]
+#   prepare (default): everything up to the boot; needs no KVM
+#   vm: real runs; exits 77 (skipped, loudly) where /dev/kvm is not usable
+set -euo pipefail
+tr_bin=$1
+mode=${2:-prepare}
+here=$(cd "$(dirname "$0")" && pwd)
+trfrag="python3 $here/support/trfrag.py"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export XDG_CACHE_HOME=$work/cache
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+kvm_usable() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
+if [ "$mode" = vm ]; then
+  if ! kvm_usable; then
+    echo "SKIPPED LOUDLY: /dev/kvm is not usable on this machine, so no VM was run"
+    exit 77
+  fi
+  pkgs=(--base none -p busybox -p base-passwd)
+  out=$("$tr_bin" run "${pkgs[@]}" --json -- sh -c 'echo out; echo err >&2; grep -q "^root:" /etc/passwd && echo passwd; exit 7' \
+    2>"$work/err") && rc=0 || rc=$?
+  [ $rc -eq 7 ] || fail "exit status $rc, expected 7; $(cat "$work/err")"
+  [ "$out" = "$(printf 'out\npasswd')" ] || fail "stdout: $out"
+  grep -q '^err$' "$work/err" || fail "stderr: $(cat "$work/err")"
+  grep -q '"post_install_state":"captured: stored"' "$work/err" || fail "first run did not capture: $(cat "$work/err")"
+  "$tr_bin" run "${pkgs[@]}" --json -- busybox true 2>"$work/err" || fail "second run failed: $(cat "$work/err")"
+  grep -q '"post_install_state":"cached"' "$work/err" || fail "second run did not use the cached state: $(cat "$work/err")"
+  out=$("$tr_bin" run "${pkgs[@]}" -- busybox grep -c '^Status: install ok installed$' /var/lib/dpkg/status) ||
+    fail "reading the dpkg status in the guest failed"
+  [ "$out" -ge 5 ] || fail "the guest's dpkg status lists $out installed packages"
+  set +e
+  "$tr_bin" run "${pkgs[@]}" -- no-such-command-tr-test 2>"$work/err"; rc=$?
+  set -e
+  [ $rc -eq 127 ] || fail "a missing command: status $rc"
+  echo "run_cli_test vm: ok"
+  exit 0
+fi
+
+# A kernel file for plans that are only printed (any file will do: it is
+# not booted); the Debian kernel is covered by the slow QEMU test.
+printf 'not booted' > "$work/kernel"
+pkgs=(--base none -p busybox -p base-passwd)
+
+# The prepared plan.
+"$tr_bin" run "${pkgs[@]}" --kernel "$work/kernel" --print-plan --env GREETING=hi -- busybox echo hello \
+  > "$work/plan.json" || fail "--print-plan failed"
+python3 - "$work/plan.json" "$work/kernel" <<'PY' || fail "unexpected plan: $(cat "$work/plan.json")"
+import json, os, sys
+plan = json.load(open(sys.argv[1]))
+assert plan["kernel"] == sys.argv[2], plan["kernel"]
+init = plan["init"]
+assert init["argv"] == ["busybox", "echo", "hello"], init["argv"]
+assert "GREETING=hi" in init["env"], init["env"]
+assert init["archives_disk"] == "tr-archives" and init["capture_disk"] == "tr-capture", init
+disks = {d["id"]: d for d in plan["disks"]}
+parts = disks["tr-archives"]["parts"]
+assert disks["tr-archives"]["read_only"]
+assert len(parts) >= 5, parts  # busybox, base-passwd and its libraries, database, steps
+for p in parts:
+    assert open(p, "rb").read(8) == b"TRFRAG01", p
+assert parts[-2].endswith("database.trfrag") and parts[-1].endswith("steps.trfrag"), parts[-2:]
+assert plan["memory_mib"] >= 512
+PY
+database=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["disks"][0]["parts"][-2])' "$work/plan.json")
+steps=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["disks"][0]["parts"][-1])' "$work/plan.json")
+status=$($trfrag cat "$database" var/lib/dpkg/status)
+grep -q '^Package: busybox$' <<<"$status" || fail "status lacks busybox: $status"
+awk -v RS= '/^Package: base-passwd\n/' <<<"$status" | grep -q '^Status: install ok installed$' ||
+  fail "base-passwd is not installed in the status file: $status"
+listing=$($trfrag list "$database")
+grep -q ' var/lib/dpkg/info/base-passwd.postinst$' <<<"$listing" || fail "no base-passwd.postinst in the database"
+grep -q ' var/lib/dpkg/info/busybox.list$' <<<"$listing" || fail "no busybox.list in the database"
+step_text=$($trfrag cat "$steps" .tinyrange/install/steps | tr '\0' '\n')
+grep -q '^base-passwd: postinst configure$' <<<"$step_text" ||
+  fail "the steps do not configure base-passwd"
+
+# Errors a user can make.
+set +e
+out=$("$tr_bin" run --base none -p no-such-package-tr-test --kernel "$work/kernel" -- true 2>&1); rc=$?
+set -e
+[ $rc -ne 0 ] || fail "an unknown package succeeded"
+grep -q "no-such-package-tr-test" <<<"$out" || fail "the error does not name the package: $out"
+set +e
+out=$("$tr_bin" run "${pkgs[@]}" --kernel "$work/kernel" --memory 16 -- true 2>&1); rc=$?
+set -e
+[ $rc -eq 2 ] || fail "--memory 16: status $rc"
+grep -q "too little for this root file system" <<<"$out" || fail "--memory 16: $out"
+set +e
+out=$("$tr_bin" run "${pkgs[@]}" --kernel "$work/no-kernel" -- true 2>&1); rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "not debian, minimal or an existing kernel file" <<<"$out" || fail "--kernel missing: $rc $out"
+set +e
+out=$("$tr_bin" run "${pkgs[@]}" --kernel "$work/kernel" </dev/null 2>&1); rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "no command given and stdin is not a terminal" <<<"$out" || fail "no command: $rc $out"
+
+if ! kvm_usable; then
+  set +e
+  out=$("$tr_bin" run "${pkgs[@]}" --kernel "$work/kernel" --json -- true 2>&1); rc=$?
+  set -e
+  [ $rc -eq 250 ] || fail "without /dev/kvm: status $rc ($out)"
+  grep -q "/dev/kvm" <<<"$out" || fail "without /dev/kvm the message does not say so: $out"
+  grep -q '"stop":"not-started"' <<<"$out" || fail "without /dev/kvm no result record: $out"
+  echo "run_cli_test: without /dev/kvm, tr run says so (the VM runs are the run_cli_vm test)"
+fi
+echo "run_cli_test: ok"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Slow, networked: guest-init's full duty on a real kernel without KVM. The
+# VM that `tr run` prepares — Debian's cloud kernel with the modules
+# guest-init loads, guest-init's initramfs, the archive disk and the capture
+# disk — boots under QEMU (TCG, microvm with ACPI, virtio-mmio like ours).
+# guest-init must find both disks by serial, unpack the archives, run the
+# install steps (base-passwd's postinst creates /etc/passwd), capture their
+# effect, and run the command with stdout on hvc0 and stderr on ttyS0.
+# Runs only with TR_SLOW_TESTS=1. Usage: run_qemu_test.sh PATH/TO/tr
+set -euo pipefail
+tr_bin=$1
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "${TR_SLOW_TESTS:-}" != 1 ]; then
+  echo "SKIPPED LOUDLY: set TR_SLOW_TESTS=1 to boot a tr run plan under QEMU"
+  exit 77
+fi
+command -v qemu-system-x86_64 >/dev/null || { echo "FAIL: needs qemu-system-x86_64" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$tr_bin" run --print-plan --base none -p busybox -p base-passwd --kernel debian -- \
+  /bin/busybox sh -c 'echo "stdout: $(/bin/busybox grep -c ^root: /etc/passwd) root"; echo "stderr line" >&2; exit 3' \
+  > "$work/plan.json"
+"$tr_bin" vm --plan "$work/plan.json" --write-initrd "$work/initrd.cpio"
+mapfile -t parts < <(python3 -c '
+import json, sys
+plan = json.load(open(sys.argv[1]))
+print(plan["kernel"])
+for part in plan["disks"][0]["parts"]: print(part)' "$work/plan.json")
+kernel=${parts[0]}
+python3 "$here/support/trfrag.py" disk "$work/archives.img" "${parts[@]:1}"
+truncate -s 1G "$work/capture.img"
+
+timeout 1200 qemu-system-x86_64 -M microvm,acpi=on,rtc=on -accel tcg -cpu max -m 1024 -nographic -no-reboot \
+  -kernel "$kernel" -initrd "$work/initrd.cpio" -append "console=ttyS0 reboot=k panic=-1 quiet" \
+  -global virtio-mmio.force-legacy=false \
+  -drive id=a,file="$work/archives.img",format=raw,if=none,readonly=on -device virtio-blk-device,drive=a,serial=tr-archives \
+  -drive id=c,file="$work/capture.img",format=raw,if=none -device virtio-blk-device,drive=c,serial=tr-capture \
+  -device virtio-serial-device -chardev file,id=hvc,path="$work/stdout.txt" -device virtconsole,chardev=hvc \
+  > "$work/serial.txt" 2>&1 || true
+
+grep -q '^stdout: 1 root' "$work/stdout.txt" 2>/dev/null ||
+  fail "the command's stdout (hvc0) is not there: $(cat "$work/stdout.txt" 2>/dev/null); serial: $(tail -30 "$work/serial.txt")"
+grep -q 'stderr line' "$work/serial.txt" || fail "the command's stderr is not on ttyS0: $(tail -30 "$work/serial.txt")"
+grep -q 'stderr line' "$work/stdout.txt" && fail "stderr leaked into stdout"
+python3 - "$work/capture.img" "$work/capture.trfrag" <<'PY' || fail "bad capture"
+import struct, sys
+disk = open(sys.argv[1], "rb")
+head = disk.read(4096)
+assert head[:8] == b"TRCAPT01", head[:8]
+version, status, length = struct.unpack_from("<IIQ", head, 8)
+assert version == 1 and status == 0 and 16 < length < 1 << 30, (version, status, length)
+open(sys.argv[2], "wb").write(disk.read(length))
+PY
+listing=$(python3 "$here/support/trfrag.py" list "$work/capture.trfrag")
+grep -q ' etc/passwd$' <<<"$listing" || fail "the capture lacks the postinst's /etc/passwd: $listing"
+grep -q '\.tinyrange/install' <<<"$listing" && fail "the capture holds the install steps: $listing"
+echo "run_qemu_test: ok (guest-init unpacked, ran the install steps, captured $(wc -l <<<"$listing") paths)"
