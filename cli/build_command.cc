@@ -16,6 +16,7 @@
 #include "builder/build/target_memo.h"
 #include "cli/command_options.h"
 #include "cli/commands.h"
+#include "sandbox/build_vm_runner.h"
 #include "starlark/value.h"
 
 namespace tinyrange::cli {
@@ -106,6 +107,7 @@ int BuildCommand(int argc, char** argv) {
     options.jobs = args["jobs"].as<int>();
     options.offline = args.count("offline") > 0;
     options.leak_indexes = true;  // this process ends after the build
+    options.run_vm = sandbox::RunVmForBuild;
     // Workers log from several threads; one line at a time.
     auto log_mutex = std::make_shared<std::mutex>();
     auto built_count = std::make_shared<size_t>(0);

@@ -246,17 +246,23 @@ bool WriteCapture(int root_fd, const RootSnapshot& before, const RootSnapshot& a
     return false;
   }
 
-  // An archive can add and change, not remove.
+  // An archive can add and change, not remove. A path whose type changed
+  // is replayed by unpacking the new entry over the old one, which the
+  // unpacker does for everything but a directory over a symlink (it keeps
+  // a symlink to a directory, for merged /usr). A directory that became
+  // something else had no children left, or they show up as removed.
   for (size_t i = 0; i < before.count(); ++i) {
     const SnapshotRecord& b = before.record(i);
     std::string_view path = before.path(b);
     if (IsInstallStepsPath(path.data(), path.size())) continue;
     const SnapshotRecord* a = after.Find(path);
-    if (a == nullptr || (a->mode & S_IFMT) != (b.mode & S_IFMT)) {
+    bool removed = a == nullptr;
+    bool unreplayable = !removed && S_ISLNK(b.mode) && S_ISDIR(a->mode);
+    if (removed || unreplayable) {
       result->status = CaptureStatus::kNotCacheable;
       snprintf(result->reason, sizeof(result->reason), "/%.*s was %s",
                static_cast<int>(path.size()), path.data(),
-               a == nullptr ? "removed" : "replaced by another type");
+               removed ? "removed" : "a symlink replaced by a directory");
       break;
     }
   }

@@ -42,6 +42,9 @@ class CaptureTest : public ::testing::Test {
     testing::WriteFile(root_ + "/usr/bin/tool", "tool");
     testing::WriteFile(root_ + "/.tinyrange/install/steps", "steps");
     fs::create_symlink("tool", root_ + "/usr/bin/alias");
+    fs::create_directories(root_ + "/var/lock");
+    fs::create_directory(root_ + "/usr/real");
+    fs::create_directory_symlink("real", root_ + "/usr/dirlink");
     root_fd_ = open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     char error[256] = "";
     ASSERT_TRUE(before_.Take(root_fd_, error, sizeof error)) << error;
@@ -104,7 +107,7 @@ class CaptureTest : public ::testing::Test {
 };
 
 TEST_F(CaptureTest, SnapshotIsSortedAndSearchable) {
-  ASSERT_EQ(before_.count(), 10u);
+  ASSERT_EQ(before_.count(), 14u);  // with var, var/lock, usr/real, usr/dirlink
   for (size_t i = 1; i < before_.count(); ++i) {
     EXPECT_LT(before_.path(before_.record(i - 1)), before_.path(before_.record(i)));
   }
@@ -165,12 +168,29 @@ TEST_F(CaptureTest, RemovalIsNotCacheable) {
   ReadBack(CaptureStatus::kNotCacheable, &order);
 }
 
-TEST_F(CaptureTest, TypeChangeIsNotCacheable) {
+TEST_F(CaptureTest, TypeChangesAreReplayedByTheNewEntry) {
+  // A symlink that became a file, an empty directory that became a symlink
+  // (Debian's /var/lock -> /run/lock): unpacking the new entry redoes both.
   fs::remove(root_ + "/usr/bin/alias");
   testing::WriteFile(root_ + "/usr/bin/alias", "now a file");
+  fs::remove(root_ + "/var/lock");
+  fs::create_symlink("/run/lock", root_ + "/var/lock");
+  CaptureResult result = Capture();
+  EXPECT_EQ(result.status, CaptureStatus::kComplete) << result.reason;
+  std::vector<std::string> order;
+  auto entries = ReadBack(CaptureStatus::kComplete, &order);
+  EXPECT_EQ(entries["usr/bin/alias"].type, EntryType::kFile);
+  EXPECT_EQ(entries["var/lock"].type, EntryType::kSymlink);
+}
+
+TEST_F(CaptureTest, ASymlinkReplacedByADirectoryIsNotCacheable) {
+  // The unpacker keeps a symlink to a directory where an archive has a
+  // directory (merged /usr), so this change could not be replayed.
+  fs::remove(root_ + "/usr/dirlink");
+  fs::create_directory(root_ + "/usr/dirlink");
   CaptureResult result = Capture();
   EXPECT_EQ(result.status, CaptureStatus::kNotCacheable);
-  EXPECT_THAT(result.reason, HasSubstr("/usr/bin/alias was replaced by another type"));
+  EXPECT_THAT(result.reason, HasSubstr("/usr/dirlink was a symlink replaced by a directory"));
 }
 
 TEST_F(CaptureTest, TooLargeForTheDisk) {

@@ -27,6 +27,7 @@ constexpr KeySpelling kKeys[] = {
     {"script-errors", InitConfigKey::kScriptErrors},
     {"share", InitConfigKey::kShare},
     {"stderr", InitConfigKey::kStderr},
+    {"output", InitConfigKey::kOutput},
     {"end", InitConfigKey::kEnd},
 };
 
@@ -56,6 +57,15 @@ bool Fail(InitConfigError* error, const char* message, std::string_view key, siz
 }
 
 }  // namespace
+
+bool ParseInitOutput(std::string_view value, std::string_view* disk_id, std::string_view* path) {
+  size_t space = value.find(' ');
+  if (space == std::string_view::npos) return false;
+  // (No substr: its range check would pull exceptions into guest-init.)
+  *disk_id = std::string_view(value.data(), space);
+  *path = std::string_view(value.data() + space + 1, value.size() - space - 1);
+  return IsValidDiskId(*disk_id) && !path->empty() && (*path)[0] == '/';
+}
 
 std::string_view InitConfigKeyName(InitConfigKey key) {
   for (const KeySpelling& k : kKeys) {
@@ -120,7 +130,7 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
 
   bool seen_cwd = false, seen_hostname = false, seen_uid = false, seen_gid = false,
        seen_console = false, seen_net = false, seen_archives = false, seen_capture = false,
-       seen_script_errors = false, seen_stderr = false;
+       seen_script_errors = false, seen_stderr = false, seen_output = false;
   size_t capture_at = 0;
   std::string_view capture_key;
   // module-params must follow a module directly, and only once.
@@ -205,6 +215,15 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
         if (value.empty()) return Fail(error, "empty value", name, value_start);
         out->console = value;
         break;
+      case InitConfigKey::kOutput: {
+        if (!once(&seen_output)) return Fail(error, "duplicate key", name, key_start);
+        std::string_view disk, path;
+        if (!ParseInitOutput(value, &disk, &path)) {
+          return Fail(error, "expected DISK_ID /PATH", name, value_start);
+        }
+        out->output = value;
+        break;
+      }
       case InitConfigKey::kStderr:
         if (!once(&seen_stderr)) return Fail(error, "duplicate key", name, key_start);
         if (value.empty() || value[0] != '/') return Fail(error, "expected an absolute device path", name, value_start);

@@ -30,6 +30,10 @@
 //                  module    it ("name=value name2=value2")
 //   console        0..1      device for the command's stdio (default
 //                            "/dev/console")
+//   output         0..1      "DISK_ID PATH": when the command exits with 0,
+//                            copy the regular file PATH to the disk with that
+//                            serial (output_format.h); DISK_ID follows the
+//                            rules of `archives`, PATH is absolute
 //   stderr         0..1      device for the command's (and guest-init's)
 //                            stderr, when it is not the console: an
 //                            absolute path (so the host can keep a
@@ -97,6 +101,7 @@ enum class InitConfigKey : uint8_t {
   kScriptErrors,
   kShare,
   kStderr,
+  kOutput,
   kEnd,
 };
 
@@ -127,6 +132,7 @@ struct InitConfigView {
   std::string_view hostname = kDefaultHostname;
   std::string_view console = kDefaultConsole;
   std::string_view stderr_console;  // empty: the console
+  std::string_view output;          // "DISK_ID PATH", or empty
   uint32_t uid = 0;
   uint32_t gid = 0;
   std::string_view net;       // empty: no interface to configure
@@ -160,6 +166,10 @@ struct InitNetConfig {
   uint8_t gateway[4] = {};
   uint8_t dns[4] = {};
 };
+
+// An "output" value split at its space: the disk id and the absolute path
+// (both pointing into the value). False if malformed.
+bool ParseInitOutput(std::string_view value, std::string_view* disk_id, std::string_view* path);
 
 // Parses "IFACE A.B.C.D/N A.B.C.D A.B.C.D"; false if malformed.
 bool ParseInitNetConfig(std::string_view text, InitNetConfig* out);

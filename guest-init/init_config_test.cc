@@ -553,3 +553,30 @@ TEST(InitConfigStderrTest, StderrMustBeAnAbsolutePathAndSingle) {
 
 }  // namespace
 }  // namespace tinyrange
+
+namespace tinyrange {
+namespace {
+
+TEST(InitConfigOutputTest, OutputIsADiskAndAnAbsolutePath) {
+  std::string head = "tinyrange-init-config 1\n" + std::string("argv\0ls\0", 8);
+  std::string end("end\0\0", 5);
+  InitConfigView view;
+  InitConfigError error;
+  ASSERT_TRUE(ParseInitConfig(head + std::string("output\0tr-output /out/file.tar\0", 31) + end, &view, &error))
+      << error.message;
+  std::string_view disk, path;
+  ASSERT_TRUE(ParseInitOutput(view.output, &disk, &path));
+  EXPECT_EQ(disk, "tr-output");
+  EXPECT_EQ(path, "/out/file.tar");
+  EXPECT_FALSE(ParseInitConfig(head + std::string("output\0tr-output relative\0", 26) + end, &view, &error));
+  EXPECT_FALSE(ParseInitConfig(head + std::string("output\0/no-disk\0", 16) + end, &view, &error));
+  InitConfig config;
+  config.argv = {"ls"};
+  config.output = "tr-output /x";
+  InitConfig decoded;
+  ASSERT_TRUE(DecodeInitConfig(EncodeInitConfig(config), &decoded, &error));
+  EXPECT_EQ(decoded.output, "tr-output /x");
+}
+
+}  // namespace
+}  // namespace tinyrange

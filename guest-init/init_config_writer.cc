@@ -37,6 +37,7 @@ std::string EncodeInitConfig(const InitConfig& config) {
   }
   Append(&out, InitConfigKey::kConsole, config.console, "console");
   if (!config.stderr_console.empty()) Append(&out, InitConfigKey::kStderr, config.stderr_console, "stderr");
+  if (!config.output.empty()) Append(&out, InitConfigKey::kOutput, config.output, "output");
   if (!config.net.empty()) Append(&out, InitConfigKey::kNet, config.net, "net");
   if (!config.archives_disk.empty()) {
     Append(&out, InitConfigKey::kArchives, config.archives_disk, "archives disk");
@@ -73,6 +74,7 @@ bool DecodeInitConfig(std::string_view data, InitConfig* out, InitConfigError* e
   config.hostname = view.hostname;
   config.console = view.console;
   config.stderr_console = view.stderr_console;
+  config.output = view.output;
   config.net = view.net;
   config.uid = view.uid;
   config.gid = view.gid;

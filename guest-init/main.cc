@@ -6,6 +6,8 @@
 // archive disk in the config it first builds the root filesystem from the
 // archives, switches into it and runs the install steps (archive_boot.h).
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +23,8 @@
 #include "guest-init/modules.h"
 #include "guest-init/mounts.h"
 #include "guest-init/network.h"
+#include "guest-init/output_writer.h"
+#include "guest-init/block_device_lookup.h"
 #include "guest-init/reaper.h"
 #include "guest-init/shares.h"
 #include "guest-init/shutdown.h"
@@ -114,5 +118,24 @@ int main() {
   }
   uint32_t status = WaitForCommand(command);
   TerminateRemainingProcesses();
+  if (status == 0 && !config.output.empty()) {
+    // A build's result: a failure to hand it back fails the run.
+    std::string_view disk_id, path;
+    ParseInitOutput(config.output, &disk_id, &path);  // validated with the config
+    char id[kMaxDiskIdLength + 1] = {};
+    memcpy(id, disk_id.data(), disk_id.size());
+    char message[160];
+    int disk = OpenDiskBySerial(id, O_RDWR, 2000, message, sizeof message);
+    if (disk < 0) {
+      LogError("output", message);
+      Shutdown(control::kExitInitFailure);
+    }
+    err = WriteOutputFile(path.data(), disk);
+    close(disk);
+    if (err != 0) {
+      LogErrno("write the output disk", err);
+      Shutdown(control::kExitInitFailure);
+    }
+  }
   Shutdown(status);
 }

@@ -18,6 +18,7 @@
 #include "builder/build/install_archives.h"
 #include "builder/build/kernel_bundle.h"
 #include "builder/build/post_install_state.h"
+#include "sandbox/build_vm_runner.h"
 #include "sandbox/run_result.h"
 #include "vmm/devices/control_device_abi.h"
 
@@ -131,6 +132,7 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
   engine_options.offline = o.offline;
   engine_options.cache_root = o.cache_root;
   engine_options.log = o.log;
+  engine_options.run_vm = RunVmForBuild;
   prepared_run->engine_ = std::make_unique<build::BuildEngine>(engine_options);
   build::BuildEngine& engine = *prepared_run->engine_;
   const std::string& cache_root = engine.options().cache_root;
@@ -217,6 +219,10 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
   archives.id = kArchivesDiskId;
   archives.read_only = true;
   uint64_t archive_bytes = 0;
+  // Debian's merged-/usr layout comes before every package.
+  std::string layout = install_dir + "/" + build::kInstallLayoutArchive;
+  bool has_layout = fs::exists(layout);
+  if (has_layout) archives.parts.push_back(layout);
   for (const std::string& hash : archive_hashes) {
     auto hold = cache.Acquire(hash);
     if (!hold->exists()) throw build::BuildError("the archive " + hash + " left the cache while the run started; run again");
@@ -230,6 +236,7 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
   }
   archives.parts.push_back(install_dir + "/" + build::kInstallDatabaseArchive);
   archive_hashes.push_back(install->Hash() + "/" + build::kInstallDatabaseArchive);
+  if (has_layout) archive_hashes.insert(archive_hashes.begin(), install->Hash() + "/" + build::kInstallLayoutArchive);
   std::string steps_archive = install_dir + "/" + build::kInstallStepsArchive;
   bool has_steps = fs::exists(steps_archive);
 

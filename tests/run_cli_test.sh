@@ -17,12 +17,25 @@ export XDG_CACHE_HOME=$work/cache
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 kvm_usable() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
+# define.build_vm: a VM run whose output file is the build's output.
+write_build_vm() {  # KERNEL_EXPRESSION
+  cat > "$work/vm.star" <<STAR
+root = define.plan(builder = "debian:bookworm", packages = ["dash", "busybox", "base-passwd"])
+vm = define.build_vm([
+    root,
+    directive.add_file("/root/name.txt", contents = "tinyrange"),
+    directive.environment({"GREETING": "hello"}),
+    directive.run_command("echo \"\$GREETING \$(cat /root/name.txt)\" > /out.txt"),
+    directive.run_command("busybox grep -c ^root: /etc/passwd >> /out.txt"),
+], output = "/out.txt", kernel = $1)
+STAR
+}
 if [ "$mode" = vm ]; then
   if ! kvm_usable; then
     echo "SKIPPED LOUDLY: /dev/kvm is not usable on this machine, so no VM was run"
     exit 77
   fi
-  pkgs=(--base none -p busybox -p base-passwd)
+  pkgs=(--base none -p dash -p busybox -p base-passwd)
   out=$("$tr_bin" run "${pkgs[@]}" --json -- sh -c 'echo out; echo err >&2; grep -q "^root:" /etc/passwd && echo passwd; exit 7' \
     2>"$work/err") && rc=0 || rc=$?
   [ $rc -eq 7 ] || fail "exit status $rc, expected 7; $(cat "$work/err")"
@@ -38,6 +51,9 @@ if [ "$mode" = vm ]; then
   "$tr_bin" run "${pkgs[@]}" -- no-such-command-tr-test 2>"$work/err"; rc=$?
   set -e
   [ $rc -eq 127 ] || fail "a missing command: status $rc"
+  write_build_vm None
+  out=$("$tr_bin" build "$work/vm.star:vm") || fail "build_vm failed"
+  [ "$(cat "$out")" = "$(printf 'hello tinyrange\n1')" ] || fail "build_vm output: $(cat "$out")"
   echo "run_cli_test vm: ok"
   exit 0
 fi
@@ -45,7 +61,7 @@ fi
 # A kernel file for plans that are only printed (any file will do: it is
 # not booted); the Debian kernel is covered by the slow QEMU test.
 printf 'not booted' > "$work/kernel"
-pkgs=(--base none -p busybox -p base-passwd)
+pkgs=(--base none -p dash -p busybox -p base-passwd)
 
 # The prepared plan.
 "$tr_bin" run "${pkgs[@]}" --kernel "$work/kernel" --print-plan --env GREETING=hi -- busybox echo hello \
@@ -80,6 +96,13 @@ step_text=$($trfrag cat "$steps" .tinyrange/install/steps | tr '\0' '\n')
 grep -q '^base-passwd: postinst configure$' <<<"$step_text" ||
   fail "the steps do not configure base-passwd"
 
+# A script whose interpreter the plan lacks is found before any VM boots.
+set +e
+out=$("$tr_bin" run --base none -p busybox -p base-passwd --kernel "$work/kernel" -- true 2>&1); rc=$?
+set -e
+[ $rc -eq 1 ] || fail "a plan without /bin/sh: status $rc"
+grep -q "its preinst runs /bin/sh, which no package of the plan installs" <<<"$out" || fail "no interpreter message: $out"
+
 # Errors a user can make.
 set +e
 out=$("$tr_bin" run --base none -p no-such-package-tr-test --kernel "$work/kernel" -- true 2>&1); rc=$?
@@ -107,6 +130,12 @@ if ! kvm_usable; then
   [ $rc -eq 250 ] || fail "without /dev/kvm: status $rc ($out)"
   grep -q "/dev/kvm" <<<"$out" || fail "without /dev/kvm the message does not say so: $out"
   grep -q '"stop":"not-started"' <<<"$out" || fail "without /dev/kvm no result record: $out"
+  write_build_vm 'define.file("not booted")'
+  set +e
+  out=$("$tr_bin" build "$work/vm.star:vm" 2>&1); rc=$?
+  set -e
+  [ $rc -eq 1 ] || fail "build_vm without /dev/kvm: status $rc ($out)"
+  grep -q "the VM could not start: /dev/kvm" <<<"$out" || fail "build_vm without /dev/kvm: $out"
   echo "run_cli_test: without /dev/kvm, tr run says so (the VM runs are the run_cli_vm test)"
 fi
 echo "run_cli_test: ok"

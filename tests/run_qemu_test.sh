@@ -19,8 +19,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$tr_bin" run --print-plan --base none -p busybox -p base-passwd --kernel debian -- \
-  /bin/busybox sh -c 'echo "stdout: $(/bin/busybox grep -c ^root: /etc/passwd) root"; echo "stderr line" >&2; exit 3' \
+"$tr_bin" run --print-plan -p busybox --kernel debian -- \
+  sh -c 'echo "stdout: $(grep -c ^root: /etc/passwd) root"; dpkg-query -W -f="dpkg: \${Status}\n" busybox; echo "stderr line" >&2; exit 3' \
   > "$work/plan.json"
 "$tr_bin" vm --plan "$work/plan.json" --write-initrd "$work/initrd.cpio"
 mapfile -t parts < <(python3 -c '
@@ -32,19 +32,23 @@ kernel=${parts[0]}
 python3 "$here/support/trfrag.py" disk "$work/archives.img" "${parts[@]:1}"
 truncate -s 1G "$work/capture.img"
 
+boot() {  # ARCHIVE_DISK OUTPUT_PREFIX
 timeout 1200 qemu-system-x86_64 -M microvm,acpi=on,rtc=on -accel tcg -cpu max -m 1024 -nographic -no-reboot \
   -kernel "$kernel" -initrd "$work/initrd.cpio" -append "console=ttyS0 reboot=k panic=-1 quiet" \
   -global virtio-mmio.force-legacy=false \
-  -drive id=a,file="$work/archives.img",format=raw,if=none,readonly=on -device virtio-blk-device,drive=a,serial=tr-archives \
+  -drive id=a,file="$1",format=raw,if=none,readonly=on -device virtio-blk-device,drive=a,serial=tr-archives \
   -drive id=c,file="$work/capture.img",format=raw,if=none -device virtio-blk-device,drive=c,serial=tr-capture \
-  -device virtio-serial-device -chardev file,id=hvc,path="$work/stdout.txt" -device virtconsole,chardev=hvc \
-  > "$work/serial.txt" 2>&1 || true
+  -device virtio-serial-device -chardev file,id=hvc,path="$2.stdout" -device virtconsole,chardev=hvc \
+  < /dev/null > "$2.serial" 2>&1 || true
+cp "$2.stdout" "$work/stdout.txt"; cp "$2.serial" "$work/serial.txt"
+}
+boot "$work/archives.img" "$work/first"
 
 grep -q '^stdout: 1 root' "$work/stdout.txt" 2>/dev/null ||
   fail "the command's stdout (hvc0) is not there: $(cat "$work/stdout.txt" 2>/dev/null); serial: $(tail -30 "$work/serial.txt")"
 grep -q 'stderr line' "$work/serial.txt" || fail "the command's stderr is not on ttyS0: $(tail -30 "$work/serial.txt")"
 grep -q 'stderr line' "$work/stdout.txt" && fail "stderr leaked into stdout"
-python3 - "$work/capture.img" "$work/capture.trfrag" <<'PY' || fail "bad capture"
+python3 - "$work/capture.img" "$work/capture.trfrag" <<'PY' || fail "bad capture; guest-init said: $(grep -h 'guest-init' "$work/serial.txt" "$work/stdout.txt")"
 import struct, sys
 disk = open(sys.argv[1], "rb")
 head = disk.read(4096)
@@ -56,4 +60,11 @@ PY
 listing=$(python3 "$here/support/trfrag.py" list "$work/capture.trfrag")
 grep -q ' etc/passwd$' <<<"$listing" || fail "the capture lacks the postinst's /etc/passwd: $listing"
 grep -q '\.tinyrange/install' <<<"$listing" && fail "the capture holds the install steps: $listing"
+grep -q '^dpkg: install ok installed' "$work/stdout.txt" || fail "dpkg does not see busybox installed: $(cat "$work/stdout.txt")"
+
+# The second boot unpacks the captured state instead of running the steps.
+python3 "$here/support/trfrag.py" disk "$work/cached.img" "${parts[@]:1:${#parts[@]}-2}" "$work/capture.trfrag"
+boot "$work/cached.img" "$work/second"
+grep -q '^stdout: 1 root' "$work/stdout.txt" || fail "second boot: stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
+grep -q 'install script' "$work/serial.txt" && fail "second boot ran install scripts: $(cat "$work/serial.txt")"
 echo "run_qemu_test: ok (guest-init unpacked, ran the install steps, captured $(wc -l <<<"$listing") paths)"

@@ -24,6 +24,7 @@
 
 #include "builder/build/build_cache.h"
 #include "builder/build/definition.h"
+#include "builder/build/vm_runner.h"
 
 namespace tinyrange::download {
 class ProgressSink;
@@ -42,6 +43,8 @@ struct EngineOptions {
   bool leak_indexes = false;
   // Receives one line per definition built (not per cache hit).
   std::function<void(const std::string&)> log;
+  // Boots the VMs of build_vm definitions (vm_runner.h); without one they fail.
+  VmRunner run_vm;
 };
 
 // What happened to one definition, for --explain.

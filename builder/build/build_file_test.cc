@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "builder/build/build_test_util.h"
+#include "builder/build/build_vm.h"
 #include "starlark/value.h"
 
 namespace tinyrange::build {
@@ -135,6 +136,56 @@ TEST(BuildFileTest, TheStandardLibraryLoads) {
   ASSERT_EQ(rootfs->Inputs().size(), 2u);
   EXPECT_EQ(rootfs->Inputs()[0]->Kind(), "plan");
   EXPECT_EQ(rootfs->Inputs()[0]->Parameters()["packages"][0], "busybox");
+}
+
+}  // namespace
+}  // namespace tinyrange::build
+
+namespace tinyrange::build {
+namespace {
+
+TEST(BuildVmApiTest, DefinitionsAndTheirErrors) {
+  TempDir dir;
+  // A valid VM build: the default kernel is Debian's (a plan, not fetched
+  // until built), and every directive kind is accepted.
+  BuildFile file = EvaluateBuildFile(Write(dir, "vm.star",
+                                           "root = define.plan(builder = \"debian:bookworm\", packages = [\"busybox\"])\n"
+                                           "vm = define.build_vm(\n"
+                                           "    [root, directive.add_file(\"/root/in.txt\", contents = \"hi\"),\n"
+                                           "     directive.environment({\"GREETING\": \"it's\"}),\n"
+                                           "     directive.run_command(\"cp /root/in.txt /out.txt\"),\n"
+                                           "     directive.default_interactive(\"/bin/sh\")],\n"
+                                           "    output = \"/out.txt\", cpu_cores = 2, memory_mb = 512)\n"));
+  DefinitionPtr vm = ResolveTarget(file, "vm");
+  EXPECT_EQ(vm->Kind(), "build_vm");
+  EXPECT_EQ(vm->Canonical()["params"]["output"], "/out.txt");
+  EXPECT_EQ(vm->Canonical()["params"]["cpus"], 2);
+
+  std::string error = ErrorOf(Write(dir, "a.star", "vm = define.build_vm([directive.run_command(\"true\")], output = \"out\")\n"));
+  EXPECT_NE(error.find("a.star:1:"), std::string::npos) << error;
+  EXPECT_NE(error.find("must be an absolute path in the guest"), std::string::npos) << error;
+  error = ErrorOf(Write(dir, "b.star", "vm = define.build_vm([], output = \"/out\")\n"));
+  EXPECT_NE(error.find("no directive.run_command"), std::string::npos) << error;
+  error = ErrorOf(Write(dir, "c.star", "d = directive.environment({\"1BAD\": \"x\"})\n"));
+  EXPECT_NE(error.find("'1BAD' is not a variable name"), std::string::npos) << error;
+  error = ErrorOf(Write(dir, "d.star", "d = directive.environment([\"A=1\"])\n"));
+  EXPECT_NE(error.find("want dict of string to string"), std::string::npos) << error;
+  error = ErrorOf(Write(dir, "e.star", "fs = define.build_fs([directive.run_command(\"true\")])\n"));
+  EXPECT_NE(error.find("use define.build_vm"), std::string::npos) << error;
+  error = ErrorOf(Write(dir, "f.star", "vm = define.build_vm([directive.run_command(\"true\")], output = \"/o\", memory_mb = 0)\n"));
+  EXPECT_NE(error.find("memory_mb must be positive"), std::string::npos) << error;
+}
+
+TEST(BuildVmApiTest, CommandScriptRunsInOrderWithQuotedEnvironment) {
+  std::vector<FsDirective> directives = {FsDirective::Environment({{"A", "it's $HOME"}}),
+                                         FsDirective::RunCommand("echo \"$A\" > /out"),
+                                         FsDirective::DefaultInteractive("/bin/sh"),
+                                         FsDirective::RunCommand("gzip /out")};
+  EXPECT_EQ(VmCommandScript(directives),
+            "#!/bin/sh\n# The commands of a build_vm definition, in order.\nset -e\n"
+            "export A='it'\\''s $HOME'\n"
+            "echo \"$A\" > /out\n"
+            "gzip /out\n");
 }
 
 }  // namespace

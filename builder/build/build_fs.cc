@@ -109,12 +109,53 @@ FsDirective FsDirective::AddFile(std::string path, DefinitionPtr contents, uint3
   return d;
 }
 
+FsDirective FsDirective::RunCommand(std::string command) {
+  if (command.empty()) throw BuildError("directive.run_command: the command is empty");
+  FsDirective d;
+  d.type = Type::kRunCommand;
+  d.command = std::move(command);
+  return d;
+}
+
+FsDirective FsDirective::Environment(std::vector<std::pair<std::string, std::string>> variables) {
+  for (const auto& [name, value] : variables) {
+    bool valid = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
+    for (char c : name) valid = valid && (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+    if (!valid) throw BuildError("directive.environment: '" + name + "' is not a variable name (letters, digits, _)");
+    if (value.find('\0') != std::string::npos) throw BuildError("directive.environment: " + name + " holds a NUL byte");
+  }
+  FsDirective d;
+  d.type = Type::kEnvironment;
+  d.variables = std::move(variables);
+  return d;
+}
+
+FsDirective FsDirective::DefaultInteractive(std::string command) {
+  if (command.empty()) throw BuildError("directive.default_interactive: the command is empty");
+  FsDirective d;
+  d.type = Type::kDefaultInteractive;
+  d.command = std::move(command);
+  return d;
+}
+
 std::string FsDirective::Describe() const {
-  if (type == Type::kLayer) return "archive " + input->Describe();
-  return "add_file " + path;
+  switch (type) {
+    case Type::kLayer: return "archive " + input->Describe();
+    case Type::kAddFile: return "add_file " + path;
+    case Type::kRunCommand: return "run_command " + command;
+    case Type::kEnvironment: return "environment (" + std::to_string(variables.size()) + " variables)";
+    case Type::kDefaultInteractive: return "default_interactive " + command;
+  }
+  return "?";
 }
 
 DefinitionPtr BuildFs(FsBuildSpec spec) {
+  for (const FsDirective& d : spec.directives) {
+    if (d.type != FsDirective::Type::kLayer && d.type != FsDirective::Type::kAddFile) {
+      throw BuildError("define.build_fs: directive " + d.Describe() +
+                       " runs in a VM; use define.build_vm for commands, environments and interactive defaults");
+    }
+  }
   if (spec.kind != "tar" && spec.kind != "initramfs" && spec.kind != "ext4") {
     throw BuildError("define.build_fs: kind '" + spec.kind + "': expected tar, initramfs or ext4");
   }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -14,15 +15,23 @@
 namespace tinyrange::build {
 
 struct FsDirective {
-  enum class Type { kLayer, kAddFile };
+  // kRunCommand, kEnvironment and kDefaultInteractive are for VMs
+  // (build_vm.h); build_fs refuses them.
+  enum class Type { kLayer, kAddFile, kRunCommand, kEnvironment, kDefaultInteractive };
   Type type = Type::kLayer;
   DefinitionPtr input;  // the layer (archive or plan), or the file's contents
   std::string path;     // kAddFile
   uint32_t mode = 0644, uid = 0, gid = 0;
+  std::string command;                                        // kRunCommand, kDefaultInteractive
+  std::vector<std::pair<std::string, std::string>> variables;  // kEnvironment
 
   static FsDirective Layer(DefinitionPtr input);
   // Throws BuildError if `path` is not a valid path in the tree.
   static FsDirective AddFile(std::string path, DefinitionPtr contents, uint32_t mode, uint32_t uid, uint32_t gid);
+  static FsDirective RunCommand(std::string command);
+  // Throws BuildError for a name that is not a shell variable name.
+  static FsDirective Environment(std::vector<std::pair<std::string, std::string>> variables);
+  static FsDirective DefaultInteractive(std::string command);
   std::string Describe() const;
 };
 

@@ -9,6 +9,7 @@
 #include "builder/install/alpine_install.h"
 #include "builder/install/debian_install.h"
 #include "builder/install/install_error.h"
+#include "builder/install/merged_usr.h"
 
 namespace tinyrange::build {
 
@@ -21,6 +22,8 @@ class InstallArchivesDefinition final : public Definition {
   // The archives' contents depend on the converter's layout of control
   // files, so a new archive format reaches this hash too.
   nlohmann::json Parameters() const override { return {{"archive_version", ReadArchiveVersion()}}; }
+  // 2: Debian's merged-/usr layout archive; 3: dpkg's info/format.
+  int Version() const override { return 3; }
   std::vector<DefinitionPtr> Inputs() const override { return {plan_}; }
   bool OutputIsDirectory() const override { return true; }
   std::string Describe() const override { return "install_archives of " + plan_->Describe(); }
@@ -53,6 +56,8 @@ class InstallArchivesDefinition final : public Definition {
     std::string family = plan.value("family", "");
     try {
       if (family == "debian") {
+        install::WriteMergedUsrLayout(ctx.output() + "/" + kInstallLayoutArchive,
+                                      packages.empty() ? "amd64" : packages.front().architecture, 0);
         install::InstallDebianPackages(packages, options);
       } else if (family == "alpine") {
         install::InstallAlpinePackages(packages, options);

@@ -9,8 +9,11 @@
 
 namespace tinyrange::build {
 
-// File names inside the output directory. The steps archive is absent when
-// no package has a script to run.
+// File names inside the output directory. The layout archive (Debian's
+// merged /usr, builder/install/merged_usr.h) is unpacked before the
+// packages, the database after them; the steps archive is absent when no
+// package has a script to run.
+inline constexpr const char* kInstallLayoutArchive = "layout.trfrag";
 inline constexpr const char* kInstallDatabaseArchive = "database.trfrag";
 inline constexpr const char* kInstallStepsArchive = "steps.trfrag";
 

@@ -11,6 +11,7 @@
 #include "builder/archive/archive_reader.h"
 #include "builder/build/build_engine.h"
 #include "builder/build/definitions.h"
+#include "builder/build/module_info.h"
 #include "builder/download/cache_file.h"
 
 namespace tinyrange::build {
@@ -30,49 +31,25 @@ std::string ModuleNameOf(const std::string& path) {
   return name;
 }
 
-std::vector<std::string> ModuleLoadOrder(const std::string& modules_dep, const std::string& builtin,
-                                         const std::vector<std::string>& wanted) {
-  std::map<std::string, std::string> path_of;                // module name -> path
-  std::map<std::string, std::vector<std::string>> deps_of;  // path -> dependency paths
-  std::istringstream lines(modules_dep);
-  std::string line;
-  while (std::getline(lines, line)) {
-    size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string path = line.substr(0, colon);
-    std::istringstream rest(line.substr(colon + 1));
-    std::vector<std::string> deps;
-    for (std::string dep; rest >> dep;) deps.push_back(dep);
-    path_of[ModuleNameOf(path)] = path;
-    deps_of[path] = std::move(deps);
-  }
-  std::set<std::string> builtin_names;
-  std::istringstream builtin_lines(builtin);
-  while (std::getline(builtin_lines, line)) {
-    if (!line.empty()) builtin_names.insert(ModuleNameOf(line));
-  }
-
+std::vector<std::string> ModuleLoadOrder(const std::map<std::string, std::vector<std::string>>& depends,
+                                         const std::set<std::string>& builtin, const std::vector<std::string>& wanted) {
   std::vector<std::string> order;
   std::set<std::string> placed, visiting;
-  std::function<void(const std::string&)> place = [&](const std::string& path) {
-    if (placed.count(path)) return;
-    if (!visiting.insert(path).second) throw BuildError("modules.dep has a dependency cycle through " + path);
-    auto it = deps_of.find(path);
-    if (it == deps_of.end()) throw BuildError("modules.dep names " + path + " as a dependency but has no line for it");
-    for (const std::string& dep : it->second) place(dep);
-    visiting.erase(path);
-    placed.insert(path);
-    order.push_back(path);
-  };
-  for (const std::string& name : wanted) {
-    std::string normalized = ModuleNameOf(name);
-    auto it = path_of.find(normalized);
-    if (it != path_of.end()) {
-      place(it->second);
-    } else if (!builtin_names.count(normalized)) {
-      throw BuildError("the kernel has no module " + name + " (not in modules.dep, not built in)");
+  std::function<void(const std::string&, const std::string&)> place = [&](const std::string& name,
+                                                                          const std::string& needed_by) {
+    if (placed.count(name) || builtin.count(name)) return;
+    auto it = depends.find(name);
+    if (it == depends.end()) {
+      throw BuildError("the kernel has no module " + name + (needed_by.empty() ? "" : " (needed by " + needed_by + ")") +
+                       " and does not have it built in");
     }
-  }
+    if (!visiting.insert(name).second) throw BuildError("kernel modules depend on each other in a cycle through " + name);
+    for (const std::string& dep : it->second) place(ModuleNameOf(dep), name);
+    visiting.erase(name);
+    placed.insert(name);
+    order.push_back(name);
+  };
+  for (const std::string& name : wanted) place(ModuleNameOf(name), "");
   return order;
 }
 
@@ -90,8 +67,11 @@ class KernelBundleDefinition final : public Definition {
 
   void Build(BuildContext& ctx) const override {
     std::string archive = KernelArchive(ctx);
-    // Pass 1: the kernel version and the module tables. Pass 2: the files.
-    std::string version, modules_dep, builtin;
+    // Pass 1: every module's dependencies, the built-in list, the version.
+    std::string version;
+    std::map<std::string, std::vector<std::string>> depends;
+    std::map<std::string, std::string> path_of;  // module name -> archive entry
+    std::set<std::string> builtin;
     {
       archive::ArchiveReader reader(archive);
       while (auto entry = reader.Next()) {
@@ -99,26 +79,38 @@ class KernelBundleDefinition final : public Definition {
         if (n.rfind("lib/modules/", 0) != 0 || entry->type != archive::EntryType::kFile) continue;
         size_t slash = n.find('/', 12);
         if (slash == std::string::npos) continue;
+        std::string entry_version = n.substr(12, slash - 12);
+        if (!version.empty() && entry_version != version) {
+          throw BuildError(plan_->Describe() + ": the kernel package holds modules of two versions (" + version +
+                           ", " + entry_version + ")");
+        }
+        version = entry_version;
         std::string file = n.substr(slash + 1);
-        if (file == "modules.dep") {
-          version = n.substr(12, slash - 12);
-          modules_dep = reader.ReadAll();
-        } else if (file == "modules.builtin") {
-          builtin = reader.ReadAll();
+        if (file == "modules.builtin") {
+          std::istringstream lines(reader.ReadAll());
+          for (std::string line; std::getline(lines, line);) {
+            if (!line.empty()) builtin.insert(ModuleNameOf(line));
+          }
+        } else if (file.size() > 3 && file.compare(file.size() - 3, 3, ".ko") == 0) {
+          std::string name = ModuleNameOf(file);
+          depends[name] = ModuleDependencies(reader.ReadAll(), n);
+          path_of[name] = n;
         }
       }
     }
-    if (version.empty()) {
-      throw BuildError(plan_->Describe() + ": the kernel package has no lib/modules/VERSION/modules.dep");
+    if (version.empty()) throw BuildError(plan_->Describe() + ": the kernel package has no lib/modules/VERSION/");
+    if (depends.empty()) {
+      throw BuildError(plan_->Describe() + ": the kernel package has no uncompressed modules (.ko) under lib/modules/" +
+                       version + "; compressed modules are not supported");
     }
-    std::vector<std::string> order = ModuleLoadOrder(modules_dep, builtin, modules_);
+    std::vector<std::string> order = ModuleLoadOrder(depends, builtin, modules_);
     std::map<std::string, std::string> wanted;  // archive name -> output name
-    for (const std::string& path : order) wanted["lib/modules/" + version + "/" + path] = ModuleNameOf(path) + ".ko";
+    for (const std::string& name : order) wanted[path_of.at(name)] = name + ".ko";
     std::string image_name = "boot/vmlinuz-" + version;
 
+    // Pass 2: the image and the modules to load.
     std::filesystem::create_directories(ctx.output() + "/modules");
     bool have_image = false;
-    size_t written = 0;
     archive::ArchiveReader reader(archive);
     while (auto entry = reader.Next()) {
       std::string target;
@@ -127,7 +119,6 @@ class KernelBundleDefinition final : public Definition {
         have_image = true;
       } else if (auto it = wanted.find(entry->name); it != wanted.end() && entry->type == archive::EntryType::kFile) {
         target = ctx.output() + "/modules/" + it->second;
-        ++written;
       } else {
         continue;
       }
@@ -138,20 +129,13 @@ class KernelBundleDefinition final : public Definition {
       if (!out) throw BuildError("cannot write " + target);
     }
     if (!have_image) throw BuildError(plan_->Describe() + ": the kernel package has no " + image_name);
-    if (written != wanted.size()) {
-      throw BuildError(plan_->Describe() + ": modules.dep names modules the kernel package does not contain "
-                       "(compressed modules are not supported)");
-    }
-    nlohmann::json names = nlohmann::json::array();
-    for (const std::string& path : order) names.push_back(ModuleNameOf(path));
-    nlohmann::json bundle = {{"kernel_version", version}, {"modules", names}};
+    nlohmann::json bundle = {{"kernel_version", version}, {"modules", order}};
     std::string error;
     if (!download::WriteFileAtomically(ctx.output() + "/bundle.json", bundle.dump(1) + "\n", &error)) {
       throw BuildError(error);
     }
   }
 
- private:
   // The archive of the plan's linux-image-VERSION package (the one with
   // the image, not the metapackage that depends on it).
   std::string KernelArchive(BuildContext& ctx) const {

@@ -9,6 +9,8 @@
 // copies a few hundred KiB into its initramfs.
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,16 +28,18 @@ const std::vector<std::string>& GuestKernelModules();
 //   modules/NAME.ko    each module to load (uncompressed)
 //   bundle.json        {"kernel_version": "...", "modules": ["NAME", ...]}
 //                      with the modules in load order (dependencies first)
-// Modules the kernel has built in (modules.builtin) are left out.
+// Modules the kernel has built in (modules.builtin) are left out. The
+// dependencies come from each module's .modinfo (module_info.h): packages
+// ship no modules.dep.
 DefinitionPtr KernelBundle(DefinitionPtr kernel_plan, std::vector<std::string> modules = GuestKernelModules());
 
-// The load order of `wanted` and their dependencies given the text of
-// modules.dep ("kernel/path/a.ko: kernel/path/b.ko ..."): each module after
-// everything it depends on. Returns module paths as modules.dep gives them.
-// Throws BuildError naming a wanted module that is neither in modules.dep
-// nor in `builtin` (the text of modules.builtin).
-std::vector<std::string> ModuleLoadOrder(const std::string& modules_dep, const std::string& builtin,
-                                         const std::vector<std::string>& wanted);
+// The load order of `wanted` and their dependencies: each module after
+// everything it depends on. `depends` maps every module of the kernel (by
+// name) to the names it depends on; `builtin` holds the names built into
+// the kernel, which need no loading. Throws BuildError naming a module
+// that is neither, or a dependency cycle.
+std::vector<std::string> ModuleLoadOrder(const std::map<std::string, std::vector<std::string>>& depends,
+                                         const std::set<std::string>& builtin, const std::vector<std::string>& wanted);
 
 // "kernel/fs/fuse/virtiofs.ko" -> "virtiofs" (a '-' in a file name is '_'
 // in the module name, as the kernel treats them alike).

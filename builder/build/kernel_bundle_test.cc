@@ -2,59 +2,120 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
+#include "builder/build/definition.h"
+#include "builder/build/module_info.h"
+
 namespace tinyrange::build {
 namespace {
 
-// In modules.dep's format: "path: dependency paths", relative to
-// lib/modules/VERSION/ (an excerpt of Debian's 6.1 cloud kernel's).
-constexpr const char* kModulesDep =
-    "kernel/drivers/virtio/virtio.ko:\n"
-    "kernel/drivers/virtio/virtio_ring.ko:\n"
-    "kernel/drivers/virtio/virtio_mmio.ko: kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko\n"
-    "kernel/drivers/block/virtio_blk.ko: kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko\n"
-    "kernel/net/core/failover.ko:\n"
-    "kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko\n"
-    "kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko kernel/net/core/failover.ko "
-    "kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko\n"
-    "kernel/fs/fuse/fuse.ko:\n"
-    "kernel/fs/fuse/virtiofs.ko: kernel/fs/fuse/fuse.ko kernel/drivers/virtio/virtio_ring.ko "
-    "kernel/drivers/virtio/virtio.ko\n"
-    "kernel/drivers/char/virtio_console.ko: kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko\n";
+// A minimal ELF64 relocatable file with a .modinfo section, laid out as the
+// gABI says: file header, the section contents, then the section headers
+// (null, .shstrtab, .modinfo).
+std::string MakeModule(const std::string& modinfo) {
+  std::string shstrtab = std::string("\0.shstrtab\0.modinfo\0", 20);
+  std::string elf(64, '\0');
+  std::memcpy(elf.data(), "\x7f" "ELF\x02\x01\x01", 7);
+  uint64_t shstrtab_offset = elf.size();
+  elf += shstrtab;
+  uint64_t modinfo_offset = elf.size();
+  elf += modinfo;
+  while (elf.size() % 8) elf += '\0';
+  uint64_t shoff = elf.size();
+  auto put = [&](size_t at, auto value) { std::memcpy(elf.data() + at, &value, sizeof value); };
+  put(0x28, shoff);
+  put(0x3a, uint16_t{64});
+  put(0x3c, uint16_t{3});
+  put(0x3e, uint16_t{1});
+  auto section = [&](uint32_t name, uint64_t offset, uint64_t size) {
+    std::string header(64, '\0');
+    std::memcpy(header.data(), &name, 4);
+    std::memcpy(header.data() + 0x18, &offset, 8);
+    std::memcpy(header.data() + 0x20, &size, 8);
+    elf += header;
+  };
+  section(0, 0, 0);
+  section(1, shstrtab_offset, shstrtab.size());
+  section(11, modinfo_offset, modinfo.size());
+  return elf;
+}
 
-size_t IndexOf(const std::vector<std::string>& order, const std::string& path) {
-  for (size_t i = 0; i < order.size(); ++i) {
-    if (order[i] == path) return i;
+TEST(ModuleInfoTest, ReadsDependsFromModinfo) {
+  std::string info = std::string("license=GPL\0depends=virtio,virtio_ring\0name=virtio_blk\0", 55);
+  EXPECT_EQ(ModuleDependencies(MakeModule(info), "virtio_blk.ko"),
+            (std::vector<std::string>{"virtio", "virtio_ring"}));
+  EXPECT_TRUE(ModuleDependencies(MakeModule(std::string("depends=\0name=virtio\0", 21)), "virtio.ko").empty());
+}
+
+TEST(ModuleInfoTest, MalformedFilesAreNamed) {
+  try {
+    ModuleDependencies("not an elf file at all, but long enough to have a header of sixty-four bytes....", "x.ko");
+    FAIL() << "accepted";
+  } catch (const BuildError& e) {
+    EXPECT_NE(std::string(e.what()).find("x.ko: not a little-endian ELF64"), std::string::npos) << e.what();
   }
-  ADD_FAILURE() << path << " is not in the load order";
+  std::string truncated = MakeModule(std::string("depends=a\0", 10));
+  truncated.resize(truncated.size() - 100);
+  EXPECT_THROW(ModuleDependencies(truncated, "t.ko"), BuildError);
+  std::string no_modinfo = MakeModule("x");
+  no_modinfo[64 + 2] = 'X';  // rename ".modinfo" in .shstrtab
+  no_modinfo[64 + 12] = 'X';
+  EXPECT_THROW(ModuleDependencies(no_modinfo, "n.ko"), BuildError);
+}
+
+// Debian 6.1 cloud kernel's graph for the guest's modules (names only).
+const std::map<std::string, std::vector<std::string>> kDepends = {
+    {"virtio", {}},
+    {"virtio_ring", {}},
+    {"virtio_mmio", {"virtio", "virtio_ring"}},
+    {"virtio_blk", {"virtio", "virtio_ring"}},
+    {"failover", {}},
+    {"net_failover", {"failover"}},
+    {"virtio_net", {"net_failover", "virtio", "virtio_ring"}},
+    {"fuse", {}},
+    {"virtiofs", {"fuse", "virtio", "virtio_ring"}},
+    {"virtio_console", {"virtio", "virtio_ring"}},
+    {"unrelated", {}},
+};
+
+size_t IndexOf(const std::vector<std::string>& order, const std::string& name) {
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (order[i] == name) return i;
+  }
+  ADD_FAILURE() << name << " is not in the load order";
   return 0;
 }
 
 TEST(KernelBundleTest, DependenciesLoadFirstAndOnce) {
-  std::vector<std::string> order = ModuleLoadOrder(kModulesDep, "", GuestKernelModules());
-  EXPECT_EQ(order.size(), 10u);
-  EXPECT_LT(IndexOf(order, "kernel/drivers/virtio/virtio.ko"), IndexOf(order, "kernel/drivers/virtio/virtio_mmio.ko"));
-  EXPECT_LT(IndexOf(order, "kernel/drivers/virtio/virtio_ring.ko"), IndexOf(order, "kernel/drivers/block/virtio_blk.ko"));
-  EXPECT_LT(IndexOf(order, "kernel/net/core/failover.ko"), IndexOf(order, "kernel/drivers/net/net_failover.ko"));
-  EXPECT_LT(IndexOf(order, "kernel/drivers/net/net_failover.ko"), IndexOf(order, "kernel/drivers/net/virtio_net.ko"));
-  EXPECT_LT(IndexOf(order, "kernel/fs/fuse/fuse.ko"), IndexOf(order, "kernel/fs/fuse/virtiofs.ko"));
+  std::vector<std::string> order = ModuleLoadOrder(kDepends, {}, GuestKernelModules());
+  EXPECT_EQ(order.size(), 10u);  // all but "unrelated"
+  EXPECT_LT(IndexOf(order, "virtio"), IndexOf(order, "virtio_mmio"));
+  EXPECT_LT(IndexOf(order, "virtio_ring"), IndexOf(order, "virtio_blk"));
+  EXPECT_LT(IndexOf(order, "failover"), IndexOf(order, "net_failover"));
+  EXPECT_LT(IndexOf(order, "net_failover"), IndexOf(order, "virtio_net"));
+  EXPECT_LT(IndexOf(order, "fuse"), IndexOf(order, "virtiofs"));
 }
 
 TEST(KernelBundleTest, BuiltinModulesAreSkippedAndUnknownOnesNamed) {
-  std::string builtin = "kernel/drivers/virtio/virtio_mmio.ko\nkernel/drivers/virtio/virtio_pci.ko\n";
-  std::string dep = "kernel/drivers/block/virtio_blk.ko:\n";
-  EXPECT_EQ(ModuleLoadOrder(dep, builtin, {"virtio_mmio", "virtio_blk"}),
-            std::vector<std::string>{"kernel/drivers/block/virtio_blk.ko"});
+  EXPECT_EQ(ModuleLoadOrder(kDepends, {"virtio", "virtio_ring", "virtio_mmio"}, {"virtio_mmio", "virtio_blk"}),
+            std::vector<std::string>{"virtio_blk"});
   try {
-    ModuleLoadOrder(dep, builtin, {"virtio_gpu"});
+    ModuleLoadOrder(kDepends, {}, {"virtio_gpu"});
     FAIL() << "an unknown module was accepted";
   } catch (const BuildError& e) {
     EXPECT_NE(std::string(e.what()).find("no module virtio_gpu"), std::string::npos) << e.what();
   }
+  try {
+    ModuleLoadOrder({{"a", {"missing"}}}, {}, {"a"});
+    FAIL() << "a missing dependency was accepted";
+  } catch (const BuildError& e) {
+    EXPECT_NE(std::string(e.what()).find("no module missing (needed by a)"), std::string::npos) << e.what();
+  }
 }
 
-TEST(KernelBundleTest, CyclesAndMissingLinesAreErrors) {
-  EXPECT_THROW(ModuleLoadOrder("a.ko: b.ko\nb.ko: a.ko\n", "", {"a"}), BuildError);
-  EXPECT_THROW(ModuleLoadOrder("a.ko: missing.ko\n", "", {"a"}), BuildError);
+TEST(KernelBundleTest, CyclesAreErrors) {
+  EXPECT_THROW(ModuleLoadOrder({{"a", {"b"}}, {"b", {"a"}}}, {}, {"a"}), BuildError);
 }
 
 TEST(KernelBundleTest, ModuleNamesTreatDashAsUnderscore) {

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "builder/build/build_fs.h"
+#include "builder/build/build_vm.h"
 #include "builder/build/definitions.h"
 #include "builder/build/starlark_callback.h"
 #include "starlark/builtins.h"
@@ -186,6 +187,34 @@ sl::Value DefineModule() {
     }
     return Guard([&] { return WrapDefinition(BuildFs(std::move(spec))); });
   }));
+  f.emplace_back("build_vm", Builtin("define.build_vm", [](sl::Thread&, const sl::Value&, sl::Args& args) {
+    const std::string fn = "define.build_vm";
+    sl::Value directives, output, cpu_cores, memory_mb, storage_size, kernel;
+    sl::Unpack(fn, args, {"directives", "output", "cpu_cores?", "memory_mb?", "storage_size?", "kernel?"},
+               {&directives, &output, &cpu_cores, &memory_mb, &storage_size, &kernel});
+    VmBuildSpec spec;
+    spec.output = sl::WantString(fn, "output", output);
+    auto positive = [&](const char* name, const sl::Value& v, int64_t fallback) {
+      if (!v || sl::IsNone(v)) return fallback;
+      int64_t n = sl::WantInt(fn, name, v);
+      if (n < 1) sl::Fail(fn + ": " + name + " must be positive, got " + std::to_string(n));
+      return n;
+    };
+    spec.cpus = static_cast<uint32_t>(std::min<int64_t>(positive("cpu_cores", cpu_cores, 1), 1 << 20));
+    spec.memory_mib = static_cast<uint64_t>(positive("memory_mb", memory_mb, 1024));
+    spec.storage_mib = static_cast<uint64_t>(positive("storage_size", storage_size, 4096));
+    if (kernel && !sl::IsNone(kernel)) spec.kernel = WantDefinition(fn, "kernel", kernel);
+    for (const sl::Value& item : WantSequence(fn, "directives", directives)) {
+      if (auto* d = dynamic_cast<const DirectiveValue*>(item.get())) {
+        spec.directives.push_back(d->directive());
+      } else if (DefinitionPtr def = DefinitionOf(item)) {
+        spec.directives.push_back(FsDirective::Layer(def));
+      } else {
+        sl::WrongType(fn, "directives", item, "list of directive or definition");
+      }
+    }
+    return Guard([&] { return WrapDefinition(BuildVm(std::move(spec))); });
+  }));
   f.emplace_back("build", Builtin("define.build", [](sl::Thread& th, const sl::Value&, sl::Args& args) {
     const std::string fn = "define.build";
     if (!args.named.empty()) sl::Fail(fn + ": takes only positional arguments: a function, then its arguments");
@@ -234,6 +263,33 @@ sl::Value DirectiveModule() {
       return sl::Value(std::make_shared<DirectiveValue>(
           FsDirective::AddFile(p, source, static_cast<uint32_t>(m), static_cast<uint32_t>(u), static_cast<uint32_t>(g))));
     });
+  }));
+  f.emplace_back("run_command", Builtin("directive.run_command", [](sl::Thread&, const sl::Value&, sl::Args& args) {
+    const std::string fn = "directive.run_command";
+    sl::Value command;
+    sl::Unpack(fn, args, {"command"}, {&command});
+    std::string text = sl::WantString(fn, "command", command);
+    return Guard([&] { return sl::Value(std::make_shared<DirectiveValue>(FsDirective::RunCommand(text))); });
+  }));
+  f.emplace_back("environment", Builtin("directive.environment", [](sl::Thread&, const sl::Value&, sl::Args& args) {
+    const std::string fn = "directive.environment";
+    sl::Value variables;
+    sl::Unpack(fn, args, {"variables"}, {&variables});
+    if (variables->kind() != sl::Kind::kDict) sl::WrongType(fn, "variables", variables, "dict of string to string");
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (auto& e : sl::As<sl::DictObj>(variables).table.entries()) {
+      if (!e.key) continue;
+      pairs.emplace_back(sl::WantString(fn, "variables key", e.key), sl::WantString(fn, "variables value", e.value));
+    }
+    return Guard([&] { return sl::Value(std::make_shared<DirectiveValue>(FsDirective::Environment(std::move(pairs)))); });
+  }));
+  f.emplace_back("default_interactive",
+                 Builtin("directive.default_interactive", [](sl::Thread&, const sl::Value&, sl::Args& args) {
+    const std::string fn = "directive.default_interactive";
+    sl::Value command;
+    sl::Unpack(fn, args, {"command"}, {&command});
+    std::string text = sl::WantString(fn, "command", command);
+    return Guard([&] { return sl::Value(std::make_shared<DirectiveValue>(FsDirective::DefaultInteractive(text))); });
   }));
   return sl::MakeModule("directive", std::move(f));
 }

@@ -12,6 +12,7 @@
 #include "builder/install/apk_pkginfo.h"
 #include "builder/install/digest.h"
 #include "builder/install/install_error.h"
+#include "builder/install/script_interpreter.h"
 #include "builder/install/install_steps_writer.h"
 #include "builder/install/package_contents.h"
 #include "builder/install/tree_writer.h"
@@ -226,6 +227,21 @@ InstallResult InstallAlpinePackages(const std::vector<PlannedArchive>& planned, 
       throw InstallError("etc/apk/world: the requested name \"" + name + "\" is not a package name");
     }
     world += name + "\n";
+  }
+
+  // Every script that will run needs its interpreter in the new root.
+  std::set<std::string> paths;
+  for (const ApkPackage& package : packages) {
+    for (const PackagePath& path : package.contents.paths) paths.insert("/" + path.name);
+  }
+  for (const ApkPackage& package : packages) {
+    for (const char* script : {".pre-install", ".post-install", ".trigger"}) {
+      auto it = package.contents.control.find(script);
+      if (it == package.contents.control.end()) continue;
+      std::string interpreter = (it->second.mode & 0100) ? ScriptInterpreter(it->second.data) : "/bin/sh";
+      RequireInterpreter(package.planned->name, script + 1, interpreter, paths,
+                         "Add a package that provides it (for /bin/sh: busybox).");
+    }
   }
 
   TreeWriter database(options.database_archive, options.mtime);

@@ -8,6 +8,7 @@
 
 #include "builder/install/deb_control.h"
 #include "builder/install/install_error.h"
+#include "builder/install/script_interpreter.h"
 #include "builder/install/package_contents.h"
 #include "builder/install/tree_writer.h"
 #include "guest-init/install_steps.h"
@@ -264,6 +265,10 @@ InstallResult InstallDebianPackages(const std::vector<PlannedArchive>& planned, 
     database.AddFile(admin + "/arch", arch_file, 0644);
   }
   database.AddFile(admin + "/available", "", 0644);
+  // The info directory's layout version: 1 names the files of Multi-Arch:
+  // same packages "pkg:arch.*". Without it dpkg assumes the old layout and
+  // finds no file lists for them.
+  database.AddFile(admin + "/info/format", "1\n", 0644);
   std::string status;
   for (const DebPackage* package : sorted) status += StatusStanza(package->fields, package->conffiles_field);
   database.AddFile(admin + "/status", status, 0644);
@@ -278,6 +283,18 @@ InstallResult InstallDebianPackages(const std::vector<PlannedArchive>& planned, 
   }
   for (const auto& [name, text] : TriggerInterestFiles(packages)) {
     database.AddFile(admin + "/triggers/" + name, text, 0644);
+  }
+
+  // Every script that will run needs its interpreter in the new root.
+  std::set<std::string> installed;
+  for (const DebPackage& package : packages) installed.insert(package.paths.begin(), package.paths.end());
+  for (const DebPackage& package : packages) {
+    for (const char* script : {"preinst", "postinst"}) {
+      auto it = package.control.find(script);
+      if (it == package.control.end()) continue;
+      RequireInterpreter(package.name, script, ScriptInterpreter(it->second.data), installed,
+                         "Add a package that provides it (for /bin/sh: dash, which --base essential includes).");
+    }
   }
 
   InstallResult result;

@@ -98,6 +98,16 @@ class DebianInstallTest : public ::testing::Test {
     return {"man-db", "2.11-1", "amd64", (dir_ / "man-db.tr").string()};
   }
 
+  // dash: no scripts; the /bin/sh the others' scripts need.
+  PlannedArchive Dash() {
+    testing::WritePackageArchive(dir_ / "dash.tr", "debian", "dash",
+                                 {{"control",
+                                   "Package: dash\nVersion: 0.5.12-2\nArchitecture: amd64\n"
+                                   "Description: POSIX-compliant shell\n"}},
+                                 {Dir("bin"), File("bin/dash", "ELF", 0755), Symlink("bin/sh", "dash")});
+    return {"dash", "0.5.12-2", "amd64", (dir_ / "dash.tr").string()};
+  }
+
   InstallOptions Options(const std::string& tag = "") {
     InstallOptions options;
     options.database_archive = dir_ / ("db" + tag + ".tr");
@@ -153,7 +163,7 @@ TEST_F(DebianInstallTest, StatusStanzaInDpkgOrderWithConffiles) {
 
 TEST_F(DebianInstallTest, StatusSortedByNameAndStatusRightAfterPackage) {
   InstallOptions options = Options();
-  InstallDebianPackages({ManDb(), LibcBin(), Libfoo()}, options);
+  InstallDebianPackages({Dash(), ManDb(), LibcBin(), Libfoo()}, options);
   std::string status = Data(ReadArchive(options.database_archive), "var/lib/dpkg/status");
   size_t libc = status.find("Package: libc-bin\nStatus: install ok installed\n");
   size_t libfoo = status.find("Package: libfoo1\nStatus: install ok installed\n");
@@ -204,11 +214,13 @@ TEST_F(DebianInstallTest, InfoFilesListAndDirectories) {
 
 TEST_F(DebianInstallTest, MultiArchSameInfoNames) {
   InstallOptions options = Options();
-  InstallDebianPackages({LibcBin(), Libfoo()}, options);
+  InstallDebianPackages({Dash(), LibcBin(), Libfoo()}, options);
   std::vector<ReadEntry> entries = ReadArchive(options.database_archive);
   EXPECT_EQ(Data(entries, "var/lib/dpkg/info/libfoo1:amd64.list"),
             "/.\n/usr\n/usr/lib\n/usr/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu/libfoo.so.1\n");
   EXPECT_NE(FindEntry(entries, "var/lib/dpkg/info/libfoo1:amd64.shlibs"), nullptr);
+  // That naming is the multiarch layout, which dpkg only uses when told.
+  EXPECT_EQ(Data(entries, "var/lib/dpkg/info/format"), "1\n");
   EXPECT_EQ(FindEntry(entries, "var/lib/dpkg/info/libfoo1.list"), nullptr);
   EXPECT_NE(FindEntry(entries, "var/lib/dpkg/info/libc-bin.list"), nullptr);
   std::vector<InstallStep> steps = StepsOf(options);
@@ -254,18 +266,29 @@ TEST_F(DebianInstallTest, StepsOrderAndEnvironment) {
 
 TEST_F(DebianInstallTest, ExplicitTriggerRunsOnlyWhenActivated) {
   InstallOptions with = Options("with");
-  InstallDebianPackages({LibcBin(), Libfoo()}, with);
+  InstallDebianPackages({Dash(), LibcBin(), Libfoo()}, with);
   std::vector<InstallStep> steps = StepsOf(with);
   ASSERT_EQ(steps.size(), 3u);
   EXPECT_EQ(steps[2].label, "libc-bin: postinst triggered");
   EXPECT_EQ(steps[2].argv[2], "ldconfig");
 
   InstallOptions without = Options("without");
-  InstallDebianPackages({LibcBin(), ManDb()}, without);
+  InstallDebianPackages({Dash(), LibcBin(), ManDb()}, without);
   steps = StepsOf(without);
   ASSERT_EQ(steps.size(), 2u);  // two configures; nothing activates ldconfig or /usr/share/man
   EXPECT_EQ(steps[0].label, "libc-bin: postinst configure");
   EXPECT_EQ(steps[1].label, "man-db: postinst configure");
+}
+
+TEST_F(DebianInstallTest, AScriptWithoutItsInterpreterIsNamed) {
+  try {
+    InstallDebianPackages({LibcBin()}, Options());
+    FAIL() << "a plan without /bin/sh was accepted";
+  } catch (const InstallError& e) {
+    EXPECT_NE(std::string(e.what()).find("libc-bin: its postinst runs /bin/sh, which no package of the plan installs"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(DebianInstallTest, NoScriptsNoStepsArchive) {

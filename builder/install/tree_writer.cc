@@ -56,6 +56,17 @@ void TreeWriter::AddFile(const std::string& path, std::string_view data, uint32_
   writer_->AddFile(entry, data);
 }
 
+void TreeWriter::AddSymlink(const std::string& path, const std::string& target) {
+  AddParents(path);
+  archive::Entry entry;
+  entry.type = archive::EntryType::kSymlink;
+  entry.name = path;
+  entry.mode = 0777;
+  entry.mtime = mtime_;
+  entry.link = target;
+  writer_->Add(entry);
+}
+
 std::string TreeWriter::Commit() {
   std::string sha256 = writer_->Finish();
   std::error_code error;

@@ -26,6 +26,7 @@ class TreeWriter {
   // `path` is an entry name (relative, normal form).
   void AddDirectory(const std::string& path);
   void AddFile(const std::string& path, std::string_view data, uint32_t mode);
+  void AddSymlink(const std::string& path, const std::string& target);
   // Finishes the archive, renames it into place and returns its SHA-256.
   std::string Commit();
 

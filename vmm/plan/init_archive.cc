@@ -75,6 +75,7 @@ std::vector<uint8_t> BuildInitArchive(const PlanInit& init) {
   for (const auto& m : init.modules) config.modules.push_back({m, ""});
   config.console = init.console;
   config.stderr_console = init.stderr_console;
+  config.output = init.output;
   config.archives_disk = init.archives_disk;
   config.capture_disk = init.capture_disk;
   config.ignore_script_errors = init.ignore_script_errors;

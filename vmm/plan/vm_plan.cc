@@ -70,7 +70,7 @@ class PlanReader {
 
   PlanInit Init(const json& v) const {
     CheckKeys(v, ".init", {"binary", "argv", "env", "cwd", "hostname", "uid", "gid", "modules", "files", "network",
-                         "archives_disk", "capture_disk", "script_errors", "mounts", "console", "stderr_console"});
+                         "archives_disk", "capture_disk", "script_errors", "mounts", "console", "stderr_console", "output"});
     PlanInit init;
     if (v.contains("binary")) init.binary = HostPath(v["binary"], ".init.binary");
     if (!v.contains("argv")) Fail(".init.argv", "required: the command guest-init runs");
@@ -83,6 +83,7 @@ class PlanReader {
     if (v.contains("modules")) init.modules = Strings(v["modules"], ".init.modules");
     if (v.contains("network")) init.network = String(v["network"], ".init.network");
     if (v.contains("console")) init.console = String(v["console"], ".init.console");
+    if (v.contains("output")) init.output = String(v["output"], ".init.output");
     if (v.contains("stderr_console")) init.stderr_console = String(v["stderr_console"], ".init.stderr_console");
     if (v.contains("archives_disk")) init.archives_disk = String(v["archives_disk"], ".init.archives_disk");
     if (v.contains("capture_disk")) init.capture_disk = String(v["capture_disk"], ".init.capture_disk");
@@ -280,6 +281,15 @@ void ValidateVmPlan(const VmPlan& plan, const std::string& source) {
       if (init.archives_disk.empty()) fail(".init.capture_disk: needs archives_disk (there is nothing to capture)");
       if (!has_disk(init.capture_disk)) fail(".init.capture_disk: no disk has the id \"" + init.capture_disk + "\"");
     }
+    if (!init.output.empty()) {
+      size_t space = init.output.find(' ');
+      if (space == std::string::npos || space + 1 >= init.output.size() || init.output[space + 1] != '/') {
+        fail(".init.output: expected \"DISK_ID /GUEST/PATH\"");
+      }
+      if (!has_disk(init.output.substr(0, space))) {
+        fail(".init.output: no disk has the id \"" + init.output.substr(0, space) + "\"");
+      }
+    }
     for (size_t i = 0; i < init.mounts.size(); ++i) {
       const PlanInit::Mount& m = init.mounts[i];
       std::string p = ".init.mounts[" + std::to_string(i) + "]";
@@ -371,6 +381,7 @@ std::string SerializeVmPlan(const VmPlan& plan) {
     if (!i.modules.empty()) init["modules"] = i.modules;
     if (i.console != "/dev/console") init["console"] = i.console;
     if (!i.stderr_console.empty()) init["stderr_console"] = i.stderr_console;
+    if (!i.output.empty()) init["output"] = i.output;
     if (!i.archives_disk.empty()) init["archives_disk"] = i.archives_disk;
     if (!i.capture_disk.empty()) init["capture_disk"] = i.capture_disk;
     if (i.ignore_script_errors) init["script_errors"] = "ignore";

@@ -50,6 +50,9 @@
 //                                      script ends the run, or is only reported)
 //     "console": "/dev/console",       optional: the command's stdio device
 //     "stderr_console": "/dev/ttyS0",  optional: its stderr, when elsewhere
+//     "output": "ID /PATH",            optional: after the command succeeds, copy
+//                                      /PATH to the disk with that id
+//                                      (guest-init/output_format.h)
 //     "mounts": [{"tag": "TAG", "path": "/GUEST/DIR", "read_only": false}, ...]
 //                                      optional: virtio-fs shares guest-init mounts
 //                                      in the new root
@@ -87,6 +90,7 @@ struct PlanInit {
   std::string network;  // "" = none (see the format above)
   std::string console = "/dev/console";  // the command's stdin, stdout (and stderr)
   std::string stderr_console;            // "" = the console
+  std::string output;                    // "DISK_ID /GUEST/PATH": hand that file back (output_format.h)
   std::string archives_disk;  // "" = run in the initramfs
   std::string capture_disk;   // "" = do not capture the install steps' changes
   bool ignore_script_errors = false;
