@@ -1,44 +1,35 @@
-// guest-init's copy of the constants of the tinyrange archive format
-// (builder/archive/archive_format.h, which is the specification): that
-// header pulls in std::string and exceptions, which guest-init cannot link.
-// Read it for the layout; the numbers here must stay equal to its.
+// The tinyrange archive format as guest-init reads it: the shared layout
+// (builder/archive/archive_layout.h; archive_format.h is the
+// specification) plus the entry header's field offsets and little-endian
+// accessors.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "builder/archive/archive_layout.h"
+
 namespace tinyrange::fragment {
 
-inline constexpr char kFileMagic[8] = {'T', 'R', 'F', 'R', 'A', 'G', '0', '1'};
-inline constexpr uint32_t kFormatVersion = 1;
-inline constexpr uint32_t kEntryMagic = 0x4e455254;  // "TREN" in file order
-inline constexpr size_t kFileHeaderSize = 16;
-inline constexpr size_t kEntryHeaderSize = 56;
-inline constexpr size_t kAlignment = 8;
-inline constexpr uint32_t kMaxNameLength = 4095;
-inline constexpr uint32_t kMaxLinkLength = 4095;
-inline constexpr uint32_t kMaxXattrBlock = 1 << 20;
-
-enum class EntryType : uint8_t {
-  kEnd = 0,
-  kFile = 1,
-  kDirectory = 2,
-  kSymlink = 3,
-  kHardLink = 4,
-  kCharDevice = 5,
-  kBlockDevice = 6,
-  kFifo = 7,
-};
+using archive::EntryType;
+using archive::kAlignment;
+using archive::kEntryHeaderSize;
+using archive::kEntryMagic;
+using archive::kFileHeaderSize;
+using archive::kFileMagic;
+using archive::kFormatVersion;
+using archive::kMaxLinkLength;
+using archive::kMaxNameLength;
+using archive::kMaxXattrBlock;
 
 // Entry header field offsets.
 inline constexpr size_t kOffMagic = 0, kOffType = 4, kOffMode = 8, kOffUid = 12, kOffGid = 16,
                         kOffDevMajor = 20, kOffDevMinor = 24, kOffMtime = 28, kOffNameLen = 36,
                         kOffLinkLen = 40, kOffXattrLen = 44, kOffSize = 48;
 
-// nullptr if `name` is a valid entry name (relative, no empty, "." or ".."
-// component, no trailing '/', no NUL, 1..4095 bytes), else what is wrong.
-const char* CheckEntryName(std::string_view name);
+// nullptr if `name` is a valid entry name, else what is wrong.
+inline const char* CheckEntryName(std::string_view name) { return archive::EntryNameProblem(name); }
 
 inline uint32_t GetU32(const uint8_t* p) {
   return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;

@@ -11,29 +11,6 @@ using fragment::EntryType;
 using fragment::GetU32;
 using fragment::GetU64;
 
-namespace fragment {
-
-const char* CheckEntryName(std::string_view name) {
-  if (name.empty()) return "the name is empty";
-  if (name.size() > kMaxNameLength) return "the name is longer than 4095 bytes";
-  if (name.find('\0') != std::string_view::npos) return "the name contains a NUL byte";
-  if (name.front() == '/') return "the name is an absolute path";
-  if (name.back() == '/') return "the name ends with '/'";
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t end = name.find('/', start);
-    if (end == std::string_view::npos) end = name.size();
-    std::string_view component(name.data() + start, end - start);
-    if (component.empty()) return "the name has an empty component ('//')";
-    if (component == ".") return "the name has a '.' component";
-    if (component == "..") return "the name has a '..' component";
-    start = end + 1;
-  }
-  return nullptr;
-}
-
-}  // namespace fragment
-
 namespace {
 
 struct FileRecord {
@@ -51,27 +28,7 @@ uint64_t Fnv1a(std::string_view s) {
   return h;
 }
 
-const char* TypeName(EntryType type) {
-  switch (type) {
-    case EntryType::kEnd:
-      return "end";
-    case EntryType::kFile:
-      return "file";
-    case EntryType::kDirectory:
-      return "directory";
-    case EntryType::kSymlink:
-      return "symlink";
-    case EntryType::kHardLink:
-      return "hard link";
-    case EntryType::kCharDevice:
-      return "character device";
-    case EntryType::kBlockDevice:
-      return "block device";
-    case EntryType::kFifo:
-      return "fifo";
-  }
-  return "?";
-}
+const char* TypeName(EntryType type) { return archive::EntryTypeName(type); }
 
 }  // namespace
 

@@ -11,7 +11,9 @@ nlohmann::json MakeRunResult(const nlohmann::json& state, const nlohmann::json& 
                              const std::string& post_install_state) {
   using nlohmann::json;
   json timings = json::object();
-  const json& prepared = state.contains("timings") ? state["timings"] : json::object();
+  // A run that failed while preparing has no state yet.
+  const json empty = json::object();
+  const json& prepared = state.is_object() && state.contains("timings") ? state["timings"] : empty;
   for (const char* key : {"prepare", "plan", "fetch", "convert", "assemble"}) {
     std::string name = std::string(key) + "_ms";
     if (prepared.contains(name)) timings[key] = prepared[name];
@@ -42,7 +44,8 @@ nlohmann::json MakeRunResult(const nlohmann::json& state, const nlohmann::json& 
                  {"stop", outcome.value("stop", "")},
                  {"post_install_state", post_install_state},
                  {"timings_ms", timings},
-                 {"cache", {{"built", state.value("built", 0)}, {"cached", state.value("cached", 0)}}}};
+                 {"cache", {{"built", state.is_object() ? state.value("built", 0) : 0},
+                            {"cached", state.is_object() ? state.value("cached", 0) : 0}}}};
   if (outcome.contains("error")) record["error"] = outcome["error"];
   if (outcome.contains("message")) record["message"] = outcome["message"];
   return record;

@@ -95,17 +95,17 @@ nlohmann::json NotStarted(int status, const std::string& error, const nlohmann::
 
 nlohmann::json RunSandboxed(RunRequest request, const RunIo& io) {
   request.interactive = false;
-  if (request.command.empty()) return NotStarted(cli::kExitUsage, "no command: a sandboxed run needs one", {});
+  if (request.command.empty()) return NotStarted(cli::kExitUsage, "no command: a sandboxed run needs one", nlohmann::json::object());
   if (request.guest_init.empty()) request.guest_init = GuestInitNearLibrary();
   std::unique_ptr<PreparedRun> prepared;
   try {
     prepared = PrepareRun(request);
   } catch (const RequestError& e) {
-    return NotStarted(cli::kExitUsage, e.what(), {});
+    return NotStarted(cli::kExitUsage, e.what(), nlohmann::json::object());
   } catch (const starlark::Error& e) {
-    return NotStarted(1, e.Render(), {});
+    return NotStarted(1, e.Render(), nlohmann::json::object());
   } catch (const std::exception& e) {
-    return NotStarted(1, e.what(), {});
+    return NotStarted(1, e.what(), nlohmann::json::object());
   }
   std::string problem = KvmAccessProblem();
   if (!problem.empty()) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up tinyrange on a fresh Debian bookworm machine: installs the
 # packages, builds, builds the minimal guest kernel, and runs the main job:
-# boot that kernel in our VMM and run a command under guest-init.
+# `tr run` — resolve Debian packages, build their archives, boot that kernel
+# in our VMM, install the packages in the guest and run a command.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TR_BUILD_DIR:-$root/build}
@@ -10,11 +11,10 @@ build=${TR_BUILD_DIR:-$root/build}
 "$root/scripts/build.sh"
 kernel_dir=$("$root/scripts/build-kernel.sh" | tail -n 1)
 
-echo "setup: booting $kernel_dir/vmlinux with guest-init"
+echo "setup: tr run: Debian's essential packages and busybox on $kernel_dir/vmlinux"
 status=0
-"$build/cli/tr" vm --kernel "$kernel_dir/vmlinux" --timeout 900 \
-  --file /bin/busybox:/bin/busybox \
-  -- /bin/busybox echo "hello from a tinyrange VM" || status=$?
+TR_MINIMAL_KERNEL_DIR=$kernel_dir "$build/cli/tr" run --kernel minimal --timeout 900 -p busybox \
+  -- busybox echo "hello from a tinyrange VM" || status=$?
 if [ "$status" -eq 0 ]; then
   exit 0
 fi

@@ -51,33 +51,14 @@
 #pragma once
 
 #include <cstdint>
+
+#include "builder/archive/archive_layout.h"
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace tinyrange::archive {
-
-inline constexpr char kFileMagic[8] = {'T', 'R', 'F', 'R', 'A', 'G', '0', '1'};
-inline constexpr uint32_t kFormatVersion = 1;
-inline constexpr uint32_t kEntryMagic = 0x4e455254;
-inline constexpr size_t kFileHeaderSize = 16;
-inline constexpr size_t kEntryHeaderSize = 56;
-inline constexpr size_t kAlignment = 8;
-inline constexpr uint32_t kMaxNameLength = 4095;
-inline constexpr uint32_t kMaxLinkLength = 4095;
-inline constexpr uint32_t kMaxXattrBlock = 1 << 20;
-
-enum class EntryType : uint8_t {
-  kEnd = 0,
-  kFile = 1,
-  kDirectory = 2,
-  kSymlink = 3,
-  kHardLink = 4,
-  kCharDevice = 5,
-  kBlockDevice = 6,
-  kFifo = 7,
-};
 
 // Thrown for malformed archives and invalid entries; the message names the
 // archive (or entry) and the byte offset where it went wrong.
@@ -103,7 +84,5 @@ struct Entry {
 
 // Empty if `name` is a valid entry name (rules above), else what is wrong.
 std::string CheckEntryName(const std::string& name);
-
-const char* EntryTypeName(EntryType type);
 
 }  // namespace tinyrange::archive

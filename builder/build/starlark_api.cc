@@ -85,6 +85,21 @@ std::vector<sl::Value> WantSequence(const std::string& fn, const char* param, co
   sl::WrongType(fn, param, v, "list or tuple");
 }
 
+// A list of directives, where a definition stands for directive.archive.
+std::vector<FsDirective> WantDirectives(const std::string& fn, const sl::Value& directives) {
+  std::vector<FsDirective> out;
+  for (const sl::Value& item : WantSequence(fn, "directives", directives)) {
+    if (auto* d = dynamic_cast<const DirectiveValue*>(item.get())) {
+      out.push_back(d->directive());
+    } else if (DefinitionPtr def = DefinitionOf(item)) {
+      out.push_back(FsDirective::Layer(def));
+    } else {
+      sl::WrongType(fn, "directives", item, "list of directive or definition");
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> WantStrings(const std::string& fn, const char* param, const sl::Value& v) {
   std::vector<std::string> out;
   if (!v || sl::IsNone(v)) return out;
@@ -176,15 +191,7 @@ sl::Value DefineModule() {
     spec.kind = OptionalString(fn, "kind", kind, "tar");
     spec.compression = OptionalString(fn, "compression", compression, "");
     if (size_mb && !sl::IsNone(size_mb)) spec.size_mb = sl::WantInt(fn, "size_mb", size_mb);
-    for (const sl::Value& item : WantSequence(fn, "directives", directives)) {
-      if (auto* d = dynamic_cast<const DirectiveValue*>(item.get())) {
-        spec.directives.push_back(d->directive());
-      } else if (DefinitionPtr def = DefinitionOf(item)) {
-        spec.directives.push_back(FsDirective::Layer(def));
-      } else {
-        sl::WrongType(fn, "directives", item, "list of directive or definition");
-      }
-    }
+    spec.directives = WantDirectives(fn, directives);
     return Guard([&] { return WrapDefinition(BuildFs(std::move(spec))); });
   }));
   f.emplace_back("build_vm", Builtin("define.build_vm", [](sl::Thread&, const sl::Value&, sl::Args& args) {
@@ -204,15 +211,7 @@ sl::Value DefineModule() {
     spec.memory_mib = static_cast<uint64_t>(positive("memory_mb", memory_mb, 1024));
     spec.storage_mib = static_cast<uint64_t>(positive("storage_size", storage_size, 4096));
     if (kernel && !sl::IsNone(kernel)) spec.kernel = WantDefinition(fn, "kernel", kernel);
-    for (const sl::Value& item : WantSequence(fn, "directives", directives)) {
-      if (auto* d = dynamic_cast<const DirectiveValue*>(item.get())) {
-        spec.directives.push_back(d->directive());
-      } else if (DefinitionPtr def = DefinitionOf(item)) {
-        spec.directives.push_back(FsDirective::Layer(def));
-      } else {
-        sl::WrongType(fn, "directives", item, "list of directive or definition");
-      }
-    }
+    spec.directives = WantDirectives(fn, directives);
     return Guard([&] { return WrapDefinition(BuildVm(std::move(spec))); });
   }));
   f.emplace_back("build", Builtin("define.build", [](sl::Thread& th, const sl::Value&, sl::Args& args) {

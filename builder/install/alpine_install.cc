@@ -249,18 +249,7 @@ InstallResult InstallAlpinePackages(const std::vector<PlannedArchive>& planned, 
   database.AddFile("lib/apk/db/installed", installed, 0644);
   database.AddFile("lib/apk/db/triggers", triggers, 0644);
 
-  InstallResult result;
-  std::vector<InstallStep> steps = Steps(packages);
-  result.steps = steps.size();
-  if (!steps.empty()) {
-    TreeWriter writer(options.steps_archive, options.mtime);
-    writer.AddFile(std::string(kInstallStepsPath).substr(1), EncodeInstallSteps(steps), 0644);
-    result.steps_sha256 = writer.Commit();
-    result.steps_written = true;
-  } else {
-    std::error_code ignored;
-    std::filesystem::remove(options.steps_archive, ignored);
-  }
+  InstallResult result = WriteStepsArchive(Steps(packages), options);
   result.database_sha256 = database.Commit();
   return result;
 }

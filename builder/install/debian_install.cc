@@ -297,18 +297,7 @@ InstallResult InstallDebianPackages(const std::vector<PlannedArchive>& planned, 
     }
   }
 
-  InstallResult result;
-  std::vector<InstallStep> steps = Steps(packages);
-  result.steps = steps.size();
-  if (!steps.empty()) {
-    TreeWriter writer(options.steps_archive, options.mtime);
-    writer.AddFile(std::string(kInstallStepsPath).substr(1), EncodeInstallSteps(steps), 0644);
-    result.steps_sha256 = writer.Commit();
-    result.steps_written = true;
-  } else {
-    std::error_code ignored;
-    std::filesystem::remove(options.steps_archive, ignored);
-  }
+  InstallResult result = WriteStepsArchive(Steps(packages), options);
   result.database_sha256 = database.Commit();
   return result;
 }

@@ -1,8 +1,11 @@
 #include "builder/install/install_steps_writer.h"
 
+#include <filesystem>
 #include <stdexcept>
 #include <string_view>
+#include <system_error>
 
+#include "builder/install/tree_writer.h"
 #include "guest-init/install_steps.h"
 
 namespace tinyrange::install {
@@ -61,6 +64,21 @@ std::string EncodeInstallSteps(const std::vector<InstallStep>& steps) {
   }
   Record(out, "end", "");
   return out;
+}
+
+InstallResult WriteStepsArchive(const std::vector<InstallStep>& steps, const InstallOptions& options) {
+  InstallResult result;
+  result.steps = steps.size();
+  if (!steps.empty()) {
+    TreeWriter writer(options.steps_archive, options.mtime);
+    writer.AddFile(std::string(kInstallStepsPath).substr(1), EncodeInstallSteps(steps), 0644);
+    result.steps_sha256 = writer.Commit();
+    result.steps_written = true;
+  } else {
+    std::error_code ignored;
+    std::filesystem::remove(options.steps_archive, ignored);
+  }
+  return result;
 }
 
 }  // namespace tinyrange::install

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "builder/install/install_plan.h"
+
 namespace tinyrange::install {
 
 struct InstallStep {
@@ -19,5 +21,11 @@ struct InstallStep {
 // reject: a NUL in any string, an empty label, no argv, an argv[0] that is
 // not absolute, an env entry without '=' or with an empty name.
 std::string EncodeInstallSteps(const std::vector<InstallStep>& steps);
+
+// Writes `steps` as the steps archive (options.steps_archive, holding
+// /.tinyrange/install/steps), or, when there are none, removes any old
+// file there so that a stale one is never used. The result's steps fields
+// are filled in.
+InstallResult WriteStepsArchive(const std::vector<InstallStep>& steps, const InstallOptions& options);
 
 }  // namespace tinyrange::install

@@ -11,17 +11,20 @@ export XDG_CACHE_HOME=$work/cache
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-  out=$("$example" --base none busybox -- busybox sh -c 'echo to-stdout; echo to-stderr >&2; exit 3' 2>"$work/err") && rc=0 || rc=$?
+  out=$("$example" --base none dash busybox -- busybox sh -c 'echo to-stdout; echo to-stderr >&2; exit 3' 2>"$work/err") && rc=0 || rc=$?
   [ $rc -eq 3 ] || fail "status $rc, expected 3: $(cat "$work/err")"
   [ "$out" = to-stdout ] || fail "stdout: $out"
   grep -q '^to-stderr' "$work/err" || fail "stderr: $(cat "$work/err")"
   grep -q '"exit_status":3' "$work/err" || fail "result record: $(cat "$work/err")"
 else
   printf 'not booted' > "$work/kernel"
-  "$example" --kernel "$work/kernel" --base none busybox -- busybox true 2>"$work/err" && rc=0 || rc=$?
+  "$example" --kernel "$work/kernel" --base none dash busybox -- busybox true 2>"$work/err" && rc=0 || rc=$?
   [ $rc -eq 250 ] || fail "without /dev/kvm: status $rc: $(cat "$work/err")"
   grep -q "the VM did not run: /dev/kvm" "$work/err" || fail "no reason given: $(cat "$work/err")"
   grep -q '"stop":"not-started"' "$work/err" || fail "no result record: $(cat "$work/err")"
+  # A request that cannot be prepared is reported, not fatal to the program.
+  "$example" --kernel "$work/kernel" --base none no-such-package-tr-test -- true 2>"$work/err" && fail "accepted"
+  grep -q '"stop":"not-started"' "$work/err" && grep -q 'no-such-package-tr-test' "$work/err" || fail "bad request: $(cat "$work/err")"
   "$example" 2>/dev/null && fail "no arguments accepted"
   echo "SKIPPED LOUDLY: /dev/kvm is not usable here; only the library's failure path was tested, no VM ran"
   exit 77
