@@ -18,6 +18,7 @@
 #include "builder/build/build_fs.h"
 #include "builder/build/build_test_util.h"
 #include "builder/build/definitions.h"
+#include "builder/build/install_archives.h"
 #include "builder/download/sha256.h"
 #include "builder/download/test_http_server.h"
 #include "builder/packages/alpine_test_fixtures.h"
@@ -235,6 +236,51 @@ TEST_F(AlpineRootfsTest, TwoPackagesFromASignedIndex) {
   EXPECT_EQ(engine.Build(rootfs), output);
   EXPECT_TRUE(engine.Records().at(rootfs->Hash()).cached);
   EXPECT_EQ(server_.RequestsFor("/alpine/v3.20/main/x86_64/top-2.1-r3.apk"), 1);
+}
+
+TEST_F(AlpineRootfsTest, InstallArchivesNeedAShellAndListThePackagesAndTheirScripts) {
+  // Without /bin/sh in the plan, the post-install scripts could not run:
+  // found on the host, naming the package and what to add.
+  {
+    Apk top = BuildApk(top_);
+    Publish(top, top);
+    TempDir cache;
+    BuildEngine engine(Options(cache.path()));
+    try {
+      engine.Build(InstallArchives(Plan()));
+      FAIL() << "a plan without /bin/sh got install archives";
+    } catch (const BuildError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("base: its post-install runs /bin/sh, which no package of the plan installs"));
+      EXPECT_THAT(e.what(), HasSubstr("busybox"));
+    }
+  }
+  base_.files.push_back(Dir("bin/"));
+  base_.files.push_back(File("bin/sh", "\x7f" "ELF a shell\n", 0755));
+  Apk top = BuildApk(top_);
+  Publish(top, top);
+  TempDir cache;
+  BuildEngine engine(Options(cache.path()));
+  std::string out = engine.Build(InstallArchives(Plan()));
+  auto database = archive::testing::ReadArchive(out + "/" + kInstallDatabaseArchive);
+  const archive::testing::ReadEntry* installed = archive::testing::FindEntry(database, "lib/apk/db/installed");
+  ASSERT_NE(installed, nullptr);
+  EXPECT_THAT(installed->data, HasSubstr("P:base\nV:1.0.2-r1\n"));
+  EXPECT_THAT(installed->data, HasSubstr("P:top\nV:2.1-r3\n"));
+  // The index's control checksum, as apk records it.
+  EXPECT_THAT(installed->data, HasSubstr("C:Q1" + Base64(Sha1(top.control)) + "\n"));
+  EXPECT_THAT(installed->data, HasSubstr("R:top.conf\n"));
+  const archive::testing::ReadEntry* world = archive::testing::FindEntry(database, "etc/apk/world");
+  ASSERT_NE(world, nullptr);
+  EXPECT_EQ(world->data, "top\n");
+  auto steps = archive::testing::ReadArchive(out + "/" + kInstallStepsArchive);
+  const archive::testing::ReadEntry* file = archive::testing::FindEntry(steps, ".tinyrange/install/steps");
+  ASSERT_NE(file, nullptr);
+  size_t base_step = file->data.find(std::string("base: post-install\0argv\0/.tinyrange/packages/alpine/base/.post-install", 70));
+  size_t top_step = file->data.find("top: post-install");
+  ASSERT_NE(base_step, std::string::npos) << file->data;
+  ASSERT_NE(top_step, std::string::npos) << file->data;
+  EXPECT_LT(base_step, top_step);  // dependencies first
+  EXPECT_FALSE(std::filesystem::exists(out + "/" + kInstallLayoutArchive));  // merged /usr is Debian's
 }
 
 TEST_F(AlpineRootfsTest, APackageThatIsNotTheIndexedOneFailsTheBuild) {
