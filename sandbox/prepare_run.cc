@@ -1,6 +1,7 @@
 #include "sandbox/prepare_run.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +122,7 @@ PreparedRun::~PreparedRun() {
     std::error_code ec;
     fs::remove(capture_disk, ec);
   }
+  if (capture_fd_ >= 0) close(capture_fd_);
 }
 
 std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
@@ -266,7 +268,10 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
         }
         throw build::BuildError("cannot create the capture disk " + disk + ": " + std::strerror(err));
       }
-      close(fd);
+      // Held, and locked, until the run is finished: `tr cache gc` leaves a
+      // locked capture disk alone.
+      flock(fd, LOCK_EX);
+      prepared_run->capture_fd_ = fd;
       PlanDisk capture_disk;
       capture_disk.path = disk;
       capture_disk.id = kCaptureDiskId;

@@ -37,6 +37,7 @@ class PreparedRun {
   std::unique_ptr<build::BuildEngine> engine_;
   std::vector<std::unique_ptr<build::BuildCache::Hold>> holds_;
   std::string post_install_;
+  int capture_fd_ = -1;  // holds the capture disk's flock
   std::string capture_key_;
   std::vector<std::string> capture_archives_;
   friend nlohmann::json FinishRun(PreparedRun& prepared, const nlohmann::json& outcome);

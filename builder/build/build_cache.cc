@@ -1,5 +1,7 @@
 #include "builder/build/build_cache.h"
 
+#include <sys/file.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -189,6 +191,19 @@ std::vector<CacheEntryInfo> BuildCache::List() const {
   return entries;
 }
 
+namespace {
+
+// Whether another process holds a flock on `path` (a file it is writing).
+bool InUse(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool locked = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  close(fd);
+  return locked;
+}
+
+}  // namespace
+
 GcResult BuildCache::CollectGarbage(const GcOptions& options) {
   GcResult result;
   time_t now = time(nullptr);
@@ -228,6 +243,8 @@ GcResult BuildCache::CollectGarbage(const GcOptions& options) {
     if (IsHash(hash)) {
       lock = download::FileLock::TryLock(BuildLockPath(hash), download::LockMode::kExclusive);
       if (!lock) continue;
+    } else if (name.compare(0, 8, "capture-") == 0 && InUse(item.path().string())) {
+      continue;  // a run's capture disk (sandbox/prepare_run.h): its VM writes it now
     }
     ++result.removed_temporaries;
     if (!options.dry_run) {

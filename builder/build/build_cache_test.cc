@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "builder/build/build_test_util.h"
 #include "builder/build/target_memo.h"
@@ -94,6 +97,25 @@ TEST(BuildCacheTest, GcRemovesTemporariesOfDeadBuildersOnly) {
   EXPECT_EQ(result.removed_temporaries, 1u);
   EXPECT_FALSE(std::filesystem::exists(cache.root() + "/tmp/" + hash + ".1.dead"));
   EXPECT_TRUE(std::filesystem::exists(live_temp));
+}
+
+TEST(BuildCacheTest, GcLeavesALockedCaptureDiskAlone) {
+  // tr run's capture disks live among the temporaries, flocked while the
+  // VM writes them (sandbox/prepare_run.cc); a stale one is collected.
+  TempDir dir;
+  BuildCache cache(dir.path());
+  std::filesystem::create_directories(cache.root() + "/tmp");
+  std::string live = cache.root() + "/tmp/capture-live01", stale = cache.root() + "/tmp/capture-stale1";
+  std::ofstream(live) << "x";
+  std::ofstream(stale) << "x";
+  int fd = open(live.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(flock(fd, LOCK_EX), 0);
+  GcResult result = cache.CollectGarbage(GcOptions{});
+  EXPECT_EQ(result.removed_temporaries, 1u);
+  EXPECT_TRUE(std::filesystem::exists(live));
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  close(fd);
 }
 
 TEST(TargetMemoTest, RemembersTheLastBuildOfATargetEvenAfterAnEdit) {
