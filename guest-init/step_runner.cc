@@ -58,6 +58,21 @@ void Keep(StepResult* result, const char* data, size_t n) {
   }
   execve(argv[0], const_cast<char* const*>(argv), const_cast<char* const*>(envp));
   int err = errno;
+  // ENOENT for a script that exists means its "#!" interpreter (or an ELF
+  // program's loader) is missing: say so, not just "no such file".
+  if (err == ENOENT && access(argv[0], F_OK) == 0) {
+    char line[128] = {};
+    int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, line, sizeof(line) - 1) : -1;
+    if (fd >= 0) close(fd);
+    if (n > 2 && line[0] == '#' && line[1] == '!') {
+      line[strcspn(line, "\n")] = '\0';
+      dprintf(2, "tinyrange: cannot run %s: its interpreter (%s) is not in the root\n", argv[0], line + 2);
+    } else {
+      dprintf(2, "tinyrange: cannot run %s: a program it needs (its ELF loader?) is not in the root\n", argv[0]);
+    }
+    _exit(ExecFailureExitCode(err));
+  }
   dprintf(2, "tinyrange: cannot run %s: %s\n", argv[0], strerror(err));
   _exit(ExecFailureExitCode(err));
 }

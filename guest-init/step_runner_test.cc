@@ -177,3 +177,25 @@ TEST(StepRunnerTest, MalformedStepsFileFails) {
 
 }  // namespace
 }  // namespace tinyrange
+
+namespace tinyrange {
+namespace {
+
+TEST(StepRunnerInterpreterTest, AMissingInterpreterIsNamed) {
+  testing::TempDir root;
+  std::string script = root.path() + "/postinst";
+  {
+    int fd = open(script.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    ASSERT_GE(fd, 0);
+    std::string text = "#!/no/such/shell -e\nexit 0\n";
+    ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    close(fd);
+  }
+  StepsOutcome outcome;
+  std::string out = RunSteps(Encode({{"pkg: postinst configure", {script, "configure"}}}), root.path(), false, &outcome);
+  EXPECT_FALSE(outcome.ok);
+  EXPECT_NE(out.find("its interpreter (/no/such/shell -e) is not in the root"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace tinyrange
