@@ -57,6 +57,14 @@ bool RunInstallDuty(const InstallDutyOptions& options, InstallDutyResult* result
     close(root);
     return false;
   }
+  // A state reached with failed (ignored) scripts is not the plan's state:
+  // it is never handed back for caching, so a later run without
+  // --ignore-script-errors still runs them and sees them fail.
+  if (capture && outcome.steps_failed > 0) {
+    dprintf(console, "guest-init: capture: skipped, %zu install script(s) failed\n",
+            static_cast<size_t>(outcome.steps_failed));
+    capture = false;
+  }
   err = RemoveTree(root, kInstallDirectory + 1);
   if (err != 0) {
     dprintf(console, "guest-init: remove %s: %s\n", kInstallDirectory, strerror(err));

@@ -151,6 +151,10 @@ TEST_F(InstallDutyTest, IgnoredFailuresContinue) {
   EXPECT_THAT(console, HasSubstr("tinyrange: warning: install script failed: bad (exit status 4)"));
   EXPECT_TRUE(fs::exists(root_ + "/etc/after"));
   EXPECT_FALSE(fs::exists(root_ + "/.tinyrange/install"));
+  // Not the plan's state: nothing is handed back for caching.
+  EXPECT_FALSE(result.captured);
+  EXPECT_THAT(console, HasSubstr("capture: skipped, 1 install script(s) failed"));
+  EXPECT_EQ(ReadFile(capture_).substr(0, 8), std::string(8, '\0'));
 }
 
 TEST_F(InstallDutyTest, ARemovalMakesTheCaptureNotCacheable) {

@@ -1,6 +1,8 @@
 #include "builder/build/post_install_state.h"
 
+#include <algorithm>
 #include <ctime>
+#include <fstream>
 #include <filesystem>
 
 #include "builder/build/definition.h"
@@ -32,12 +34,20 @@ const char* CaptureOutcomeName(CaptureOutcome outcome) {
     case CaptureOutcome::kAlreadyCached: return "already cached";
     case CaptureOutcome::kNotCacheable: return "not cacheable (a script removed a packaged file)";
     case CaptureOutcome::kTooLarge: return "too large for the capture disk";
+    case CaptureOutcome::kNotWritten: return "not written (an install script failed)";
   }
   return "?";
 }
 
 CaptureOutcome StorePostInstallState(BuildCache& cache, const std::string& key, const std::string& capture_disk,
                                      const std::vector<std::string>& archive_hashes) {
+  {
+    // A disk still all zeros at the start: guest-init wrote nothing.
+    char head[8] = {};
+    std::ifstream in(capture_disk, std::ios::binary);
+    in.read(head, sizeof head);
+    if (in && std::all_of(head, head + sizeof head, [](char c) { return c == 0; })) return CaptureOutcome::kNotWritten;
+  }
   auto hold = cache.Acquire(key);
   if (hold->exists()) return CaptureOutcome::kAlreadyCached;
   if (hold->Claim([] { return true; })) return CaptureOutcome::kAlreadyCached;

@@ -25,7 +25,9 @@ std::string PostInstallStateKey(const std::vector<std::string>& archive_hashes);
 std::optional<std::string> FindPostInstallState(BuildCache& cache, const std::string& key,
                                                 std::unique_ptr<BuildCache::Hold>* hold);
 
-enum class CaptureOutcome { kStored, kAlreadyCached, kNotCacheable, kTooLarge };
+// kNotWritten: guest-init wrote no capture (it does not when an install
+// script failed and was ignored: that state is not the plan's).
+enum class CaptureOutcome { kStored, kAlreadyCached, kNotCacheable, kTooLarge, kNotWritten };
 const char* CaptureOutcomeName(CaptureOutcome outcome);
 
 // Validates the capture disk that guest-init wrote (untrusted bytes: any
