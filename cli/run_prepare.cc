@@ -49,7 +49,9 @@ std::optional<CliRunOptions> ParseRunOptions(int argc, char** argv, int* status)
       ("distro", "debian:SUITE or alpine:VERSION", cxxopts::value<std::string>()->default_value("debian:bookworm"))
       ("p,package", "a package to install (repeat); default: busybox", cxxopts::value<std::vector<std::string>>())
       ("base", "Debian's base set: none, essential (default) or required", cxxopts::value<std::string>()->default_value("essential"))
-      ("file", "a package plan target of a build file, FILE.star:NAME, instead of -p", cxxopts::value<std::string>())
+      ("file", "a target of a build file, FILE.star:NAME, instead of -p: a package plan, or a define.build_vm "
+               "VM (its root, environment and commands, then COMMAND or its default_interactive)",
+       cxxopts::value<std::string>())
       ("kernel", "debian (the distribution's cloud kernel; Debian's default), minimal (kernel-config/, "
                  "the default for Alpine) or a PATH", cxxopts::value<std::string>()->default_value("default"))
       ("cpus", "vCPUs", cxxopts::value<uint32_t>()->default_value("1"))
@@ -62,7 +64,8 @@ std::optional<CliRunOptions> ParseRunOptions(int argc, char** argv, int* status)
       ("timeout", "end the VM after this many seconds", cxxopts::value<double>())
       ("json", "print one result record (JSON) to stderr when the VM ends")
       ("ignore-script-errors", "report failing install scripts but run the command anyway")
-      ("print-plan", "build everything, print the VM plan (JSON) and exit without booting")
+      ("print-plan", "build everything, print the VM plan (JSON) and exit without booting; the files it names "
+                     "stay until tr cache gc")
       ("verbose-boot", "show the kernel's boot messages")
       ("j,jobs", "parallel build jobs (default: one per hardware thread)", cxxopts::value<int>()->default_value("0"))
       ("offline", "use only the cache; fail where the network is needed")
@@ -109,6 +112,7 @@ std::optional<CliRunOptions> ParseRunOptions(int argc, char** argv, int* status)
   cli.json = args.count("json") > 0;
   o.ignore_script_errors = args.count("ignore-script-errors") > 0;
   cli.print_plan = args.count("print-plan") > 0;
+  o.keep_generated_files = cli.print_plan;
   cli.verbose_boot = args.count("verbose-boot") > 0;
   if (args.count("verbose")) {
     auto log_mutex = std::make_shared<std::mutex>();

@@ -15,6 +15,7 @@
 #include <fstream>
 
 #include "builder/build/build_file.h"
+#include "builder/build/build_vm.h"
 #include "builder/build/definitions.h"
 #include "builder/build/install_archives.h"
 #include "builder/build/kernel_bundle.h"
@@ -115,19 +116,146 @@ json PhaseTimings(const build::BuildEngine& engine, size_t* built, size_t* cache
           {"assemble_ms", other * 1000}};
 }
 
+// What every run sets the same way, whatever made its root: the console
+// (split: the kernel's and guest-init's messages on the serial port, the
+// host's stderr; the command on a virtio-console, with its stderr on the
+// serial port unless it is interactive, so its stdout and stderr stay
+// apart), the environment, shares, network, CPUs, memory and timeout.
+// `archive_bytes` sizes the default memory: the root lives in a tmpfs.
+void ApplyRunSettings(const RunRequest& o, uint64_t archive_bytes, VmPlan* plan, PlanInit* init) {
+  plan->console = "split";
+  init->console = "/dev/hvc0";
+  if (!o.interactive) init->stderr_console = "/dev/ttyS0";
+  init->binary = o.guest_init;
+  init->env = {"HOME=/root"};
+  if (!o.term.empty()) init->env.push_back("TERM=" + o.term);
+  for (const std::string& e : o.env) init->env.push_back(e);
+  for (size_t i = 0; i < o.shares.size(); ++i) {
+    ShareSpec share = ParseShare(o.shares[i], i);
+    plan->shares.push_back(share.share);
+    init->mounts.push_back(share.mount);
+  }
+  init->cwd = !o.workdir.empty() ? o.workdir : !init->mounts.empty() ? init->mounts[0].path : "/root";
+  if (o.net) {
+    plan->net = PlanNet{};
+    plan->net->publish = o.publish;
+    init->network = kUserNetworkGuestConfig;
+  }
+  plan->cpus = o.cpus;
+  // tmpfs holds the unpacked root in guest memory: leave room for it, the
+  // page cache of the archive disk and the command. Untouched guest memory
+  // costs the host nothing.
+  uint64_t needed_mib = 256 + 2 * (archive_bytes >> 20);
+  uint64_t default_mib = std::max<uint64_t>(512, (needed_mib + 255) / 256 * 256);
+  if (o.memory_mib && *o.memory_mib < needed_mib) {
+    throw RequestError("--memory " + std::to_string(*o.memory_mib) + ": too little for this root file system. Its " +
+                     std::to_string(archive_bytes >> 20) + " MiB of archives are unpacked into guest memory; give at least " +
+                     std::to_string(needed_mib) + " MiB (or leave --memory out: the default is " +
+                     std::to_string(default_mib) + " MiB).");
+  }
+  plan->memory_mib = o.memory_mib.value_or(default_mib);
+  if (o.timeout_seconds > 0) plan->timeout_ms = static_cast<uint64_t>(o.timeout_seconds * 1000);
+  plan->init = *init;
+  ValidateVmPlan(*plan, "");
+}
+
 }  // namespace
 
 PreparedRun::~PreparedRun() {
+  if (keep_generated_files_) {
+    capture_disk.clear();
+    scratch_dir_.clear();
+  }
   if (!capture_disk.empty()) {
     std::error_code ec;
     fs::remove(capture_disk, ec);
   }
   if (capture_fd_ >= 0) close(capture_fd_);
+  if (!scratch_dir_.empty()) {
+    std::error_code ec;
+    fs::remove_all(scratch_dir_, ec);
+  }
+  if (scratch_fd_ >= 0) close(scratch_fd_);
+}
+
+// `tr run --file FILE:NAME` where NAME is a define.build_vm: the VM's
+// root, environment and setup commands, then the user's command — or its
+// default_interactive command, or a shell. Its output file is not kept:
+// that is what `tr build` is for. Install scripts run at every boot (no
+// post-install state is cached for these VMs).
+std::unique_ptr<PreparedRun> PreparedRun::PrepareVmDefinitionRun(const RunRequest& o, const build::VmBuildSpec& spec,
+                                                                 std::unique_ptr<PreparedRun> prepared_run,
+                                                                 std::chrono::steady_clock::time_point start) {
+  build::BuildEngine& engine = *prepared_run->engine_;
+  const std::string& cache_root = engine.options().cache_root;
+  // The generated archives (added files, the commands' script) live in a
+  // flocked directory among the cache's temporaries until the run ends.
+  fs::create_directories(engine.cache().root() + "/tmp");
+  std::string scratch = engine.cache().root() + "/tmp/run-XXXXXX";
+  if (!mkdtemp(scratch.data())) throw build::BuildError("cannot create " + scratch + ": " + std::strerror(errno));
+  prepared_run->scratch_dir_ = scratch;
+  prepared_run->scratch_fd_ = open(scratch.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (prepared_run->scratch_fd_ >= 0) flock(prepared_run->scratch_fd_, LOCK_EX);
+
+  VmPlan plan;
+  PlanInit init;
+  std::string what = "tr run --file " + o.file_target;
+  if (o.kernel == "default") {
+    build::AddVmKernel(engine.Build(spec.kernel), &plan, &init, what);
+  } else if (o.kernel == "minimal") {
+    plan.kernel = MinimalKernel(cache_root);
+  } else if (o.kernel == "debian") {
+    build::PackageRequest kernel_request;
+    kernel_request.packages = {"linux-image-cloud-amd64"};
+    build::AddVmKernel(engine.Build(build::KernelBundle(build::PackagePlan(kernel_request))), &plan, &init, what);
+  } else {
+    std::error_code ec;
+    if (!fs::is_regular_file(o.kernel, ec)) {
+      throw RequestError("--kernel " + o.kernel + ": not debian, minimal or an existing kernel file");
+    }
+    plan.kernel = fs::absolute(o.kernel).string();
+  }
+  PlanDisk archives;
+  archives.id = kArchivesDiskId;
+  archives.read_only = true;
+  archives.parts = build::AssembleVmRoot(
+      spec, [&engine](const build::DefinitionPtr& d) { return engine.Build(d); }, scratch, cache_root, what);
+  uint64_t archive_bytes = 0;
+  for (const std::string& part : archives.parts) archive_bytes += FileSize(part);
+  plan.disks.push_back(archives);
+  init.archives_disk = kArchivesDiskId;
+  init.ignore_script_errors = o.ignore_script_errors;
+
+  std::string interactive;
+  for (const build::FsDirective& d : spec.directives) {
+    if (d.type == build::FsDirective::Type::kDefaultInteractive) interactive = d.command;
+  }
+  init.argv = {"/bin/sh", "/" + std::string(build::kVmCommandScript)};
+  if (!o.command.empty()) {
+    init.argv.insert(init.argv.end(), o.command.begin(), o.command.end());
+  } else if (!interactive.empty()) {
+    init.argv.insert(init.argv.end(), {"/bin/sh", "-c", interactive});
+  } else {
+    init.argv.insert(init.argv.end(), {"/bin/sh", "-l"});
+  }
+  ApplyRunSettings(o, archive_bytes, &plan, &init);
+  // The VM's own environment applies to the command too (the script
+  // exports it before it runs the command).
+
+  size_t built = 0, cached = 0;
+  json timings = PhaseTimings(engine, &built, &cached);
+  timings["prepare_ms"] =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  prepared_run->post_install_ = "none";
+  prepared_run->plan = std::move(plan);
+  prepared_run->state = {{"post_install", "none"}, {"timings", timings}, {"built", built}, {"cached", cached}};
+  return prepared_run;
 }
 
 std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
   auto start = std::chrono::steady_clock::now();
   auto prepared_run = std::unique_ptr<PreparedRun>(new PreparedRun());
+  prepared_run->keep_generated_files_ = o.keep_generated_files;
 
   build::EngineOptions engine_options;
   engine_options.jobs = o.jobs;
@@ -149,9 +277,12 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
     }
     build::BuildFile file = build::EvaluateBuildFile(o.file_target.substr(0, colon));
     root_plan = build::ResolveTarget(file, o.file_target.substr(colon + 1));
+    if (const build::VmBuildSpec* spec = build::VmBuildSpecOf(*root_plan)) {
+      return PreparedRun::PrepareVmDefinitionRun(o, *spec, std::move(prepared_run), start);
+    }
     if (root_plan->Kind() != "plan") {
       throw RequestError("--file " + o.file_target + " is a " + root_plan->Kind() +
-                       ", not a package plan (define it with define.plan or a collection's .plan)");
+                       ", not a package plan or a VM (define.plan, a collection's .plan, or define.build_vm)");
     }
   } else {
     build::PackageRequest request;
@@ -286,45 +417,8 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
   init.archives_disk = kArchivesDiskId;
   init.ignore_script_errors = o.ignore_script_errors;
 
-  // The command. The console is split: the kernel's and guest-init's
-  // messages on the serial port (the host's stderr), the command on a
-  // virtio-console; a command that is not interactive has its stderr on
-  // the serial port too, so its stdout and stderr stay apart.
   init.argv = o.command.empty() ? std::vector<std::string>{"/bin/sh", "-l"} : o.command;
-  plan.console = "split";
-  init.console = "/dev/hvc0";
-  if (!o.interactive) init.stderr_console = "/dev/ttyS0";
-  init.binary = o.guest_init;
-  init.env = {"HOME=/root"};
-  if (!o.term.empty()) init.env.push_back("TERM=" + o.term);
-  for (const std::string& e : o.env) init.env.push_back(e);
-  for (size_t i = 0; i < o.shares.size(); ++i) {
-    ShareSpec share = ParseShare(o.shares[i], i);
-    plan.shares.push_back(share.share);
-    init.mounts.push_back(share.mount);
-  }
-  init.cwd = !o.workdir.empty() ? o.workdir : !init.mounts.empty() ? init.mounts[0].path : "/root";
-  if (o.net) {
-    plan.net = PlanNet{};
-    plan.net->publish = o.publish;
-    init.network = kUserNetworkGuestConfig;
-  }
-  plan.cpus = o.cpus;
-  // tmpfs holds the unpacked root in guest memory: leave room for it, the
-  // page cache of the archive disk and the command. Untouched guest memory
-  // costs the host nothing.
-  uint64_t needed_mib = 256 + 2 * (archive_bytes >> 20);
-  uint64_t default_mib = std::max<uint64_t>(512, (needed_mib + 255) / 256 * 256);
-  if (o.memory_mib && *o.memory_mib < needed_mib) {
-    throw RequestError("--memory " + std::to_string(*o.memory_mib) + ": too little for this root file system. Its " +
-                     std::to_string(archive_bytes >> 20) + " MiB of archives are unpacked into guest memory; give at least " +
-                     std::to_string(needed_mib) + " MiB (or leave --memory out: the default is " +
-                     std::to_string(default_mib) + " MiB).");
-  }
-  plan.memory_mib = o.memory_mib.value_or(default_mib);
-  if (o.timeout_seconds > 0) plan.timeout_ms = static_cast<uint64_t>(o.timeout_seconds * 1000);
-  plan.init = init;
-  ValidateVmPlan(plan, "");
+  ApplyRunSettings(o, archive_bytes, &plan, &init);
 
   size_t built = 0, cached = 0;
   json timings = PhaseTimings(engine, &built, &cached);

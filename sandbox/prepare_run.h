@@ -13,6 +13,9 @@
 
 #include "builder/build/build_cache.h"
 #include "builder/build/build_engine.h"
+#include "builder/build/build_vm.h"
+
+#include <chrono>
 #include "sandbox/run_request.h"
 #include "vmm/plan/vm_plan.h"
 
@@ -38,6 +41,13 @@ class PreparedRun {
   std::vector<std::unique_ptr<build::BuildCache::Hold>> holds_;
   std::string post_install_;
   int capture_fd_ = -1;  // holds the capture disk's flock
+  bool keep_generated_files_ = false;
+  std::string scratch_dir_;  // a build_vm run's generated archives
+  int scratch_fd_ = -1;      // holds its flock
+  static std::unique_ptr<PreparedRun> PrepareVmDefinitionRun(const RunRequest& request,
+                                                             const build::VmBuildSpec& spec,
+                                                             std::unique_ptr<PreparedRun> prepared,
+                                                             std::chrono::steady_clock::time_point start);
   std::string capture_key_;
   std::vector<std::string> capture_archives_;
   friend nlohmann::json FinishRun(PreparedRun& prepared, const nlohmann::json& outcome);

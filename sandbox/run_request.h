@@ -37,6 +37,11 @@ struct RunRequest {
   int jobs = 0;
   std::function<void(const std::string&)> log;  // one line per definition built
   std::string guest_init;  // guest-init binary; empty: found next to tinyrange
+  // Leave the files the plan names but this run generated (the capture
+  // disk, a build_vm's generated archives) in the cache's temporaries when
+  // the prepared run ends, for a plan printed to be booted elsewhere;
+  // `tr cache gc` removes them later.
+  bool keep_generated_files = false;
 };
 
 // A request that cannot work as given (the message says what to change).

@@ -27,6 +27,7 @@ vm = define.build_vm([
     directive.environment({"GREETING": "hello"}),
     directive.run_command("echo \"\$GREETING \$(cat /root/name.txt)\" > /out.txt"),
     directive.run_command("busybox grep -c ^root: /etc/passwd >> /out.txt"),
+    directive.default_interactive("busybox sh"),
 ], output = "/out.txt", kernel = $1)
 STAR
 }
@@ -131,6 +132,23 @@ if ! kvm_usable; then
   grep -q "/dev/kvm" <<<"$out" || fail "without /dev/kvm the message does not say so: $out"
   grep -q '"stop":"not-started"' <<<"$out" || fail "without /dev/kvm no result record: $out"
   write_build_vm 'define.file("not booted")'
+  # tr run --file on a VM definition: its root and setup, then the command
+  # (or its default_interactive command).
+  "$tr_bin" run --file "$work/vm.star:vm" --print-plan -- busybox echo hi > "$work/vmplan.json" ||
+    fail "tr run --file on a build_vm"
+  python3 - "$work/vmplan.json" <<'PY' || fail "unexpected build_vm run plan: $(cat "$work/vmplan.json")"
+import json, sys
+plan = json.load(open(sys.argv[1]))
+assert plan["init"]["argv"] == ["/bin/sh", "/.tinyrange/build/run.sh", "busybox", "echo", "hi"], plan["init"]["argv"]
+parts = plan["disks"][0]["parts"]
+assert parts[-1].endswith("/commands.trfrag") and parts[-2].endswith(".trfrag"), parts[-2:]
+PY
+  commands=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["disks"][0]["parts"][-1])' "$work/vmplan.json")
+  script=$($trfrag cat "$commands" .tinyrange/build/run.sh)
+  grep -q '^export GREETING=.hello.$' <<<"$script" && grep -q 'exec "\$@"' <<<"$script" || fail "commands script: $script"
+  "$tr_bin" run --file "$work/vm.star:vm" --print-plan > "$work/vmplan2.json" </dev/null
+  python3 -c 'import json,sys; a = json.load(open(sys.argv[1]))["init"]["argv"]; assert a[2:] == ["/bin/sh", "-c", "busybox sh"], a' \
+    "$work/vmplan2.json" || fail "no command: the VM's default_interactive should run: $(cat "$work/vmplan2.json")"
   set +e
   out=$("$tr_bin" build "$work/vm.star:vm" 2>&1); rc=$?
   set -e

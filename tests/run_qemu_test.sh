@@ -67,4 +67,24 @@ python3 "$here/support/trfrag.py" disk "$work/cached.img" "${parts[@]:1:${#parts
 boot "$work/cached.img" "$work/second"
 grep -q '^stdout: 1 root' "$work/stdout.txt" || fail "second boot: stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
 grep -q 'install script' "$work/serial.txt" && fail "second boot ran install scripts: $(cat "$work/serial.txt")"
+# A define.build_vm VM through tr run --file: an added file, an
+# environment and a setup command, then the command.
+cat > "$work/vm.star" <<'STAR'
+load("@std/debian.star", "debian")
+vm = define.build_vm([
+    debian("bookworm").plan(["busybox"], base = "essential"),
+    directive.add_file("/root/name.txt", contents = "tinyrange"),
+    directive.environment({"GREETING": "hello"}),
+    directive.run_command("echo \"$GREETING $(cat /root/name.txt)\" > /root/greeting"),
+], output = "/root/greeting")
+STAR
+"$tr_bin" run --file "$work/vm.star:vm" --kernel debian --print-plan -- cat /root/greeting > "$work/vm.json"
+"$tr_bin" vm --plan "$work/vm.json" --write-initrd "$work/initrd.cpio"
+mapfile -t vm_parts < <(python3 -c '
+import json, sys
+for part in json.load(open(sys.argv[1]))["disks"][0]["parts"]: print(part)' "$work/vm.json")
+python3 "$here/support/trfrag.py" disk "$work/vm.img" "${vm_parts[@]}"
+boot "$work/vm.img" "$work/vm"
+grep -q '^hello tinyrange' "$work/stdout.txt" || fail "build_vm run: stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
+
 echo "run_qemu_test: ok (guest-init unpacked, ran the install steps, captured $(wc -l <<<"$listing") paths)"

@@ -243,8 +243,9 @@ GcResult BuildCache::CollectGarbage(const GcOptions& options) {
     if (IsHash(hash)) {
       lock = download::FileLock::TryLock(BuildLockPath(hash), download::LockMode::kExclusive);
       if (!lock) continue;
-    } else if (name.compare(0, 8, "capture-") == 0 && InUse(item.path().string())) {
-      continue;  // a run's capture disk (sandbox/prepare_run.h): its VM writes it now
+    } else if ((name.compare(0, 8, "capture-") == 0 || name.compare(0, 4, "run-") == 0) &&
+               InUse(item.path().string())) {
+      continue;  // a run's capture disk or archives (sandbox/prepare_run.h), in use by its VM
     }
     ++result.removed_temporaries;
     if (!options.dry_run) {

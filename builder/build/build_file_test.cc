@@ -185,7 +185,8 @@ TEST(BuildVmApiTest, CommandScriptRunsInOrderWithQuotedEnvironment) {
             "#!/bin/sh\n# The commands of a build_vm definition, in order.\nset -e\n"
             "export A='it'\\''s $HOME'\n"
             "echo \"$A\" > /out\n"
-            "gzip /out\n");
+            "gzip /out\n"
+            "if [ $# -gt 0 ]; then exec \"$@\"; fi\n");
 }
 
 }  // namespace

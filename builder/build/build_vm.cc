@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -26,7 +27,6 @@ namespace {
 
 constexpr const char* kArchivesDiskId = "tr-archives";
 constexpr const char* kOutputDiskId = "tr-output";
-constexpr const char* kScriptPath = ".tinyrange/build/run.sh";
 
 std::string ShellQuote(const std::string& text) {
   std::string quoted = "'";
@@ -41,6 +41,61 @@ bool IsTinyrangeArchive(const std::string& path) {
   return in && std::memcmp(magic, archive::kFileMagic, sizeof magic) == 0;
 }
 
+// A package plan: its layout, packages, database and install steps (run
+// by guest-init before the commands); or one tinyrange archive.
+void AddLayer(const FsDirective& d, const std::string& path, const std::function<std::string(const DefinitionPtr&)>& build,
+              const std::string& cache_root, const std::string& what, std::vector<std::string>* parts) {
+  if (fs::is_directory(path) && fs::exists(path + "/plan.json")) {
+    std::string install = build(InstallArchives(d.input));
+    if (fs::exists(install + "/" + kInstallLayoutArchive)) parts->push_back(install + "/" + kInstallLayoutArchive);
+    for (const std::string& archive : PlanArchives(path, cache_root)) parts->push_back(archive);
+    parts->push_back(install + "/" + kInstallDatabaseArchive);
+    if (fs::exists(install + "/" + kInstallStepsArchive)) parts->push_back(install + "/" + kInstallStepsArchive);
+  } else if (IsTinyrangeArchive(path)) {
+    parts->push_back(path);
+  } else {
+    throw BuildError(what + ": " + d.Describe() + " is neither a package plan nor a tinyrange archive " +
+                     "(convert other archives with define.read_archive)");
+  }
+}
+
+std::string FileArchive(const FsDirective& d, const std::string& contents, const std::string& dir, size_t index,
+                        const std::string& what) {
+  std::string data;
+  if (!download::ReadWholeFile(contents, &data)) throw BuildError(what + ": cannot read " + contents);
+  std::string path = dir + "/file-" + std::to_string(index) + ".trfrag";
+  archive::ArchiveWriter writer(path);
+  archive::Entry entry;
+  entry.name = d.path;
+  entry.mode = d.mode;
+  entry.uid = d.uid;
+  entry.gid = d.gid;
+  entry.size = data.size();
+  writer.AddFile(entry, data);
+  writer.Finish();
+  return path;
+}
+
+std::string ScriptArchive(const VmBuildSpec& spec, const std::string& dir) {
+  std::string path = dir + "/commands.trfrag";
+  archive::ArchiveWriter writer(path);
+  for (const char* name : {".tinyrange", ".tinyrange/build"}) {
+    archive::Entry entry;
+    entry.type = archive::EntryType::kDirectory;
+    entry.name = name;
+    entry.mode = 0755;
+    writer.Add(entry);
+  }
+  std::string script = VmCommandScript(spec.directives);
+  archive::Entry entry;
+  entry.name = kVmCommandScript;
+  entry.mode = 0755;
+  entry.size = script.size();
+  writer.AddFile(entry, script);
+  writer.Finish();
+  return path;
+}
+
 DefinitionPtr DefaultKernel() {
   PackageRequest request;
   request.distro = "debian:bookworm";
@@ -51,6 +106,7 @@ DefinitionPtr DefaultKernel() {
 class BuildVmDefinition final : public Definition {
  public:
   explicit BuildVmDefinition(VmBuildSpec spec) : spec_(std::move(spec)) {}
+  const VmBuildSpec& spec() const { return spec_; }
   std::string Kind() const override { return "build_vm"; }
   nlohmann::json Parameters() const override {
     nlohmann::json directives = nlohmann::json::array();
@@ -85,20 +141,12 @@ class BuildVmDefinition final : public Definition {
     VmPlan plan;
     PlanInit init;
     AddKernel(ctx.input(0), &plan, &init);
-
     PlanDisk archives;
     archives.id = kArchivesDiskId;
     archives.read_only = true;
-    size_t input = 1;
-    for (size_t i = 0; i < spec_.directives.size(); ++i) {
-      const FsDirective& d = spec_.directives[i];
-      if (d.type == FsDirective::Type::kLayer) {
-        AddLayer(ctx, d, ctx.input(input++), &archives.parts);
-      } else if (d.type == FsDirective::Type::kAddFile) {
-        archives.parts.push_back(FileArchive(ctx, d, ctx.input(input++), i));
-      }
-    }
-    archives.parts.push_back(ScriptArchive(ctx));
+    archives.parts = AssembleVmRoot(
+        spec_, [&ctx](const DefinitionPtr& d) { return ctx.BuildMore({d}).at(0); }, ctx.scratch(),
+        ctx.options().cache_root, Describe());
     plan.disks.push_back(archives);
 
     std::string output_disk = ctx.scratch() + "/output.img";
@@ -115,7 +163,7 @@ class BuildVmDefinition final : public Definition {
     out.id = kOutputDiskId;
     plan.disks.push_back(out);
 
-    init.argv = {"/bin/sh", "/" + std::string(kScriptPath)};
+    init.argv = {"/bin/sh", "/" + std::string(kVmCommandScript)};
     init.env = {"HOME=/root"};
     init.cwd = "/";
     init.archives_disk = kArchivesDiskId;
@@ -135,84 +183,55 @@ class BuildVmDefinition final : public Definition {
   }
 
  private:
-  // A kernel bundle (vmlinuz, modules to load) or a bare kernel file.
   void AddKernel(const std::string& kernel, VmPlan* plan, PlanInit* init) const {
-    if (!fs::is_directory(kernel)) {
-      plan->kernel = kernel;
-      return;
-    }
-    plan->kernel = kernel + "/vmlinuz";
-    std::ifstream in(kernel + "/bundle.json");
-    nlohmann::json bundle = nlohmann::json::parse(in, nullptr, false);
-    if (bundle.is_discarded() || !bundle.contains("modules")) {
-      throw BuildError(Describe() + ": the kernel input is a directory without bundle.json (use a kernel bundle)");
-    }
-    for (const auto& name : bundle["modules"]) {
-      std::string module = name.get<std::string>();
-      std::string guest = "/lib/modules/" + module + ".ko";
-      init->files.push_back({kernel + "/modules/" + module + ".ko", guest, 0644});
-      init->modules.push_back(guest);
-    }
-  }
-
-  // A package plan: its layout, packages, database and install steps (run
-  // by guest-init before the commands); or one tinyrange archive.
-  void AddLayer(BuildContext& ctx, const FsDirective& d, const std::string& path,
-                std::vector<std::string>* parts) const {
-    if (fs::is_directory(path) && fs::exists(path + "/plan.json")) {
-      std::string install = ctx.BuildMore({InstallArchives(d.input)}).at(0);
-      if (fs::exists(install + "/" + kInstallLayoutArchive)) parts->push_back(install + "/" + kInstallLayoutArchive);
-      for (const std::string& archive : PlanArchives(path, ctx.options().cache_root)) parts->push_back(archive);
-      parts->push_back(install + "/" + kInstallDatabaseArchive);
-      if (fs::exists(install + "/" + kInstallStepsArchive)) parts->push_back(install + "/" + kInstallStepsArchive);
-    } else if (IsTinyrangeArchive(path)) {
-      parts->push_back(path);
-    } else {
-      throw BuildError(Describe() + ": " + d.Describe() + " is neither a package plan nor a tinyrange archive " +
-                       "(convert other archives with define.read_archive)");
-    }
-  }
-
-  std::string FileArchive(BuildContext& ctx, const FsDirective& d, const std::string& contents, size_t index) const {
-    std::string data;
-    if (!download::ReadWholeFile(contents, &data)) throw BuildError(Describe() + ": cannot read " + contents);
-    std::string path = ctx.scratch() + "/file-" + std::to_string(index) + ".trfrag";
-    archive::ArchiveWriter writer(path);
-    archive::Entry entry;
-    entry.name = d.path;
-    entry.mode = d.mode;
-    entry.uid = d.uid;
-    entry.gid = d.gid;
-    entry.size = data.size();
-    writer.AddFile(entry, data);
-    writer.Finish();
-    return path;
-  }
-
-  std::string ScriptArchive(BuildContext& ctx) const {
-    std::string path = ctx.scratch() + "/commands.trfrag";
-    archive::ArchiveWriter writer(path);
-    for (const char* dir : {".tinyrange", ".tinyrange/build"}) {
-      archive::Entry entry;
-      entry.type = archive::EntryType::kDirectory;
-      entry.name = dir;
-      entry.mode = 0755;
-      writer.Add(entry);
-    }
-    std::string script = VmCommandScript(spec_.directives);
-    archive::Entry entry;
-    entry.name = kScriptPath;
-    entry.mode = 0755;
-    entry.size = script.size();
-    writer.AddFile(entry, script);
-    writer.Finish();
-    return path;
+    AddVmKernel(kernel, plan, init, Describe());
   }
 
   VmBuildSpec spec_;
 };
 
 }  // namespace
+
+void AddVmKernel(const std::string& kernel, VmPlan* plan, PlanInit* init, const std::string& what) {
+  if (!fs::is_directory(kernel)) {
+    plan->kernel = kernel;
+    return;
+  }
+  plan->kernel = kernel + "/vmlinuz";
+  std::ifstream in(kernel + "/bundle.json");
+  nlohmann::json bundle = nlohmann::json::parse(in, nullptr, false);
+  if (bundle.is_discarded() || !bundle.contains("modules")) {
+    throw BuildError(what + ": the kernel input is a directory without bundle.json (use a kernel bundle)");
+  }
+  for (const auto& name : bundle["modules"]) {
+    std::string module = name.get<std::string>();
+    std::string guest = "/lib/modules/" + module + ".ko";
+    init->files.push_back({kernel + "/modules/" + module + ".ko", guest, 0644});
+    init->modules.push_back(guest);
+  }
+}
+
+std::vector<std::string> AssembleVmRoot(const VmBuildSpec& spec,
+                                        const std::function<std::string(const DefinitionPtr&)>& build,
+                                        const std::string& scratch, const std::string& cache_root,
+                                        const std::string& what) {
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < spec.directives.size(); ++i) {
+    const FsDirective& d = spec.directives[i];
+    if (d.type == FsDirective::Type::kLayer) {
+      AddLayer(d, build(d.input), build, cache_root, what, &parts);
+    } else if (d.type == FsDirective::Type::kAddFile) {
+      parts.push_back(FileArchive(d, build(d.input), scratch, i, what));
+    }
+  }
+  parts.push_back(ScriptArchive(spec, scratch));
+  return parts;
+}
+
+const VmBuildSpec* VmBuildSpecOf(const Definition& definition) {
+  auto* vm = dynamic_cast<const BuildVmDefinition*>(&definition);
+  return vm ? &vm->spec() : nullptr;
+}
 
 std::string VmCommandScript(const std::vector<FsDirective>& directives) {
   std::string script = "#!/bin/sh\n# The commands of a build_vm definition, in order.\nset -e\n";
@@ -223,6 +242,8 @@ std::string VmCommandScript(const std::vector<FsDirective>& directives) {
       script += d.command + "\n";
     }
   }
+  // `tr run --file` passes the command to run after the setup.
+  script += "if [ $# -gt 0 ]; then exec \"$@\"; fi\n";
   return script;
 }
 

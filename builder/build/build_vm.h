@@ -8,11 +8,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "builder/build/build_fs.h"
 #include "builder/build/definition.h"
+#include "vmm/plan/vm_plan.h"
 
 namespace tinyrange::build {
 
@@ -30,7 +32,26 @@ struct VmBuildSpec {
 DefinitionPtr BuildVm(VmBuildSpec spec);
 
 // The shell script of the commands and environments of `directives`, in
-// order, stopping at the first command that fails.
+// order, stopping at the first command that fails; it then runs its own
+// arguments, if any ("exec \"$@\""), so `tr run --file` can run a command
+// after a VM's setup. Its path in the guest is kVmCommandScript.
 std::string VmCommandScript(const std::vector<FsDirective>& directives);
+inline constexpr const char* kVmCommandScript = ".tinyrange/build/run.sh";
+
+// The spec of a build_vm definition, or null for any other kind.
+const VmBuildSpec* VmBuildSpecOf(const Definition& definition);
+
+// The parts of a VM's archive disk for `spec`, in order: each layer (a
+// plan's layout, packages, database and install steps; or an archive),
+// each added file as an archive written to `scratch`, then the commands'
+// script. `build` builds a definition and returns its output.
+std::vector<std::string> AssembleVmRoot(const VmBuildSpec& spec,
+                                        const std::function<std::string(const DefinitionPtr&)>& build,
+                                        const std::string& scratch, const std::string& cache_root,
+                                        const std::string& what);
+
+// The kernel of a VM: a kernel bundle's image and the modules guest-init
+// loads (copied into its initramfs), or a bare kernel file.
+void AddVmKernel(const std::string& kernel, VmPlan* plan, PlanInit* init, const std::string& what);
 
 }  // namespace tinyrange::build
