@@ -27,6 +27,8 @@ packages=(
   # benchmarks: the reference VMM, a timing tool, and Debian's own root
   # filesystem builder to compare `tr build` with
   qemu-system-x86 hyperfine mmdebstrap
+  # tests: root filesystem tarballs must go into podman (podman import)
+  podman
 )
 
 missing=()
