@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 
 #include "cli/exit_codes.h"
 
@@ -10,6 +11,9 @@ namespace tinyrange::cli {
 
 int VmCommand(int argc, char** argv);
 int RunCommand(int argc, char** argv);    // run_command.cc
+// A warm `tr run` from its memo (sandbox/run_memo.h), without the builder
+// module; nullopt when there is no valid memo.
+std::optional<int> TryRunFastPath(int argc, char** argv);
 int QueryCommand(int argc, char** argv);  // package_commands.cc
 int PlanCommand(int argc, char** argv);   // package_commands.cc
 int BuildCommand(int argc, char** argv);  // build_command.cc

@@ -40,7 +40,10 @@ int main(int argc, char** argv) {
   }
   std::string command = argv[1];
   if (command == "vm") return tinyrange::cli::VmCommand(argc - 1, argv + 1);
-  if (command == "run") return tinyrange::cli::RunCommand(argc - 1, argv + 1);
+  if (command == "run") {
+    if (auto status = tinyrange::cli::TryRunFastPath(argc - 1, argv + 1)) return *status;
+    return tinyrange::cli::RunCommand(argc - 1, argv + 1);
+  }
   if (command == "build") {
     if (auto status = tinyrange::cli::TryBuildFastPath(argc - 1, argv + 1)) return *status;
   }

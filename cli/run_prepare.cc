@@ -18,7 +18,9 @@
 #include "cli/command_options.h"
 #include "cli/commands.h"
 #include "cli/run_protocol.h"
+#include "builder/download/cache_paths.h"
 #include "sandbox/prepare_run.h"
+#include "sandbox/run_memo.h"
 #include "starlark/value.h"
 
 namespace tinyrange::cli {
@@ -164,7 +166,15 @@ extern "C" __attribute__((visibility("default"))) int tinyrange_run_prepare(int 
       std::fputs(SerializeVmPlan(run->plan).c_str(), stdout);
       return 0;
     }
-    json state = {{"plan", json::parse(SerializeVmPlan(run->plan))}, {"verbose_boot", options->verbose_boot}};
+    json plan_json = json::parse(SerializeVmPlan(run->plan));
+    // A warm run that needs nothing back from the guest can start from a
+    // memo next time, without this module (sandbox/run_memo.h).
+    std::string post_install = run->state.value("post_install", "");
+    if (options->request.file_target.empty() && (post_install == "none" || post_install == "cached")) {
+      sandbox::RunMemoContents memo{plan_json, run->state, run->entries, options->json, options->verbose_boot};
+      sandbox::WriteRunMemo(download::CacheRoot(), sandbox::RunMemoRequest(argc, argv), TINYRANGE_VERSION, memo);
+    }
+    json state = {{"plan", plan_json}, {"verbose_boot", options->verbose_boot}};
     *prepared = strdup(state.dump().c_str());
     g_print_record = options->json;
     g_prepared = run.release();

@@ -319,6 +319,8 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
   PlanInit init;
   if (kernel_bundle) {
     std::string bundle_dir = outputs[1];
+    prepared_run->holds_.push_back(engine.cache().Acquire(kernel_bundle->Hash()));
+    prepared_run->entries.push_back(kernel_bundle->Hash());
     plan.kernel = bundle_dir + "/vmlinuz";
     std::ifstream in(bundle_dir + "/bundle.json");
     json bundle = json::parse(in, nullptr, false);
@@ -358,6 +360,7 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
   if (has_layout) archives.parts.push_back(layout);
   for (const std::string& hash : archive_hashes) {
     auto hold = cache.Acquire(hash);
+    prepared_run->entries.push_back(hash);
     if (!hold->exists()) throw build::BuildError("the archive " + hash + " left the cache while the run started; run again");
     archives.parts.push_back(cache.OutputPath(hash));
     archive_bytes += FileSize(archives.parts.back());
@@ -365,6 +368,7 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
   }
   {
     auto hold = cache.Acquire(install->Hash());
+    prepared_run->entries.push_back(install->Hash());
     prepared_run->holds_.push_back(std::move(hold));
   }
   archives.parts.push_back(install_dir + "/" + build::kInstallDatabaseArchive);
@@ -379,6 +383,7 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
     std::string key = build::PostInstallStateKey(archive_hashes);
     std::unique_ptr<build::BuildCache::Hold> hold;
     if (auto state = build::FindPostInstallState(cache, key, &hold)) {
+      prepared_run->entries.push_back(key);
       archives.parts.push_back(*state);
       archive_bytes += FileSize(*state);
       prepared_run->holds_.push_back(std::move(hold));

@@ -33,6 +33,9 @@ class PreparedRun {
   // The capture disk guest-init writes the install steps' effect to; empty
   // when the steps need not run.
   std::string capture_disk;
+  // The cache entries the plan reads from (all held for use until this is
+  // destroyed), for the run memo (sandbox/run_memo.h).
+  std::vector<std::string> entries;
 
  private:
   friend std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& request);

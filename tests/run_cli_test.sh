@@ -131,6 +131,19 @@ if ! kvm_usable; then
   [ $rc -eq 250 ] || fail "without /dev/kvm: status $rc ($out)"
   grep -q "/dev/kvm" <<<"$out" || fail "without /dev/kvm the message does not say so: $out"
   grep -q '"stop":"not-started"' <<<"$out" || fail "without /dev/kvm no result record: $out"
+  # The run memo: a run that needs nothing back from the guest (here a
+  # package without scripts) is prepared once; the next identical request
+  # is answered by tr from the memo, and a collected entry sends it back.
+  memo_run() { { "$tr_bin" run --base none -p gcc-12-base --kernel "$work/kernel" --json -- true 2>&1 || true; } | tail -n 1; }
+  first=$(memo_run)
+  ls "$XDG_CACHE_HOME"/tinyrange/runs/*.json >/dev/null 2>&1 || fail "no run memo was written: $first"
+  second=$(memo_run)
+  grep -q '"built":0' <<<"$second" && grep -q '"exit_status":250' <<<"$second" || fail "memo run: $second"
+  grep -q '"fetch"' <<<"$second" && fail "the memo run prepared again: $second"
+  "$tr_bin" cache gc --keep-days 0 >/dev/null
+  third=$(memo_run)
+  grep -q '"exit_status":250' <<<"$third" && grep -q '"fetch"' <<<"$third" || fail "after gc: $third"
+
   write_build_vm 'define.file("not booted")'
   # tr run --file on a VM definition: its root and setup, then the command
   # (or its default_interactive command).

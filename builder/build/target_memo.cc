@@ -33,7 +33,9 @@ nlohmann::json ReadMemo(const std::string& cache_root, const std::string& label)
   return j;
 }
 
-nlohmann::json StatOf(const std::string& path) {
+}  // namespace
+
+nlohmann::json FileStamp(const std::string& path) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) return nullptr;
   nlohmann::json j;
@@ -45,6 +47,8 @@ nlohmann::json StatOf(const std::string& path) {
   j["ctime_ns"] = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
   return j;
 }
+
+namespace {
 
 nlohmann::json Environment() {
   nlohmann::json env = nlohmann::json::object();
@@ -93,7 +97,7 @@ void WriteTargetMemo(const std::string& cache_root, const std::string& label, co
   j["sources"] = nlohmann::json::array();
   for (const std::string& source : memo.sources) {
     std::error_code absolute_error;
-    nlohmann::json st = StatOf(fs::absolute(source, absolute_error).lexically_normal().string());
+    nlohmann::json st = FileStamp(fs::absolute(source, absolute_error).lexically_normal().string());
     if (st.is_null()) return;
     j["sources"].push_back(st);
   }
@@ -121,7 +125,7 @@ std::optional<std::string> CheckTargetMemo(const std::string& cache_root, const 
   if (!sources.is_array() || sources.empty()) return std::nullopt;
   for (const auto& source : sources) {
     if (!source.is_object() || !source.contains("path") || !source["path"].is_string()) return std::nullopt;
-    if (StatOf(source["path"].get<std::string>()) != source) return std::nullopt;
+    if (FileStamp(source["path"].get<std::string>()) != source) return std::nullopt;
   }
   std::string entry = cache_root + "/builds/" + hash.substr(0, 2) + "/" + hash;
   if (access((entry + "/meta.json").c_str(), F_OK) != 0) return std::nullopt;

@@ -13,6 +13,7 @@
 // libc, nlohmann-json and tr_cache_paths only, because `tr` itself links it.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,10 @@ std::optional<std::string> CheckTargetMemo(const std::string& cache_root, const 
 // The hash of `label`'s last successful build, whether or not anything has
 // changed since (for --explain's comparison); nullopt if there was none.
 std::optional<std::string> LastBuiltHash(const std::string& cache_root, const std::string& label);
+
+// A file's identity for memos: path, device, inode, size, mtime and ctime
+// (null if it does not exist). Equal stamps mean an unchanged file.
+nlohmann::json FileStamp(const std::string& path);
 
 // The label of FILE:NAME as the cache knows it: the file's absolute,
 // normalised path, ':' and the name.
