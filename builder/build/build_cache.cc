@@ -15,19 +15,12 @@
 #include <system_error>
 
 #include "builder/download/cache_file.h"
+#include "builder/download/cache_paths.h"
 
 namespace tinyrange::build {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool IsHash(const std::string& name) {
-  if (name.size() != 64) return false;
-  for (char c : name) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
 
 std::string RandomSuffix() {
   static thread_local std::mt19937_64 rng(std::random_device{}() ^ static_cast<uint64_t>(getpid()));
@@ -173,7 +166,7 @@ std::vector<CacheEntryInfo> BuildCache::List() const {
     std::error_code ec2;
     for (const auto& entry : fs::directory_iterator(prefix.path(), ec2)) {
       std::string hash = entry.path().filename().string();
-      if (!IsHash(hash)) continue;
+      if (!download::IsSha256Hex(hash)) continue;
       CacheEntryInfo info;
       info.hash = hash;
       if (auto meta = ReadMeta(hash)) {
@@ -240,7 +233,7 @@ GcResult BuildCache::CollectGarbage(const GcOptions& options) {
     std::string hash = name.substr(0, name.find('.'));
     if (name.compare(0, 3, "gc.") == 0) hash = name.substr(3, 64);
     std::unique_ptr<download::FileLock> lock;
-    if (IsHash(hash)) {
+    if (download::IsSha256Hex(hash)) {
       lock = download::FileLock::TryLock(BuildLockPath(hash), download::LockMode::kExclusive);
       if (!lock) continue;
     } else if ((name.compare(0, 8, "capture-") == 0 || name.compare(0, 4, "run-") == 0) &&

@@ -4,6 +4,7 @@
 #include "builder/archive/archive_converter.h"
 #include "builder/build/build_engine.h"
 #include "builder/build/definitions.h"
+#include "builder/download/cache_paths.h"
 #include "builder/download/downloader.h"
 
 namespace tinyrange::build {
@@ -54,21 +55,13 @@ class FetchHttpDefinition final : public Definition {
   std::string apk_control_sha1_;
 };
 
-bool IsLowerHex64(const std::string& text) {
-  if (text.size() != 64) return false;
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 DefinitionPtr FetchHttp(std::string url, std::string sha256, std::optional<uint64_t> size, std::string apk_control_sha1) {
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0 && url.rfind("file://", 0) != 0) {
     throw BuildError("fetch_http: url '" + url + "' must start with http://, https:// or file://");
   }
-  if (!sha256.empty() && !IsLowerHex64(sha256)) {
+  if (!sha256.empty() && !download::IsSha256Hex(sha256)) {
     throw BuildError("fetch_http: sha256 '" + sha256 + "' is not 64 lower-case hex digits");
   }
   if (!apk_control_sha1.empty() && (apk_control_sha1.size() != 40 ||

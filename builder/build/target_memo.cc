@@ -59,14 +59,6 @@ nlohmann::json Environment() {
   return env;
 }
 
-bool IsHash(const std::string& text) {
-  if (text.size() != 64) return false;
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 const std::vector<const char*>& MemoEnvironment() {
@@ -79,7 +71,7 @@ std::optional<std::string> LastBuiltHash(const std::string& cache_root, const st
   nlohmann::json j = ReadMemo(cache_root, label);
   if (j.is_discarded()) return std::nullopt;
   std::string hash = j.value("hash", "");
-  if (!IsHash(hash)) return std::nullopt;
+  if (!download::IsSha256Hex(hash)) return std::nullopt;
   return hash;
 }
 
@@ -120,7 +112,7 @@ std::optional<std::string> CheckTargetMemo(const std::string& cache_root, const 
   if (j.value("tr_version", "") != tr_version) return std::nullopt;
   if (j.value("env", nlohmann::json()) != Environment()) return std::nullopt;
   std::string hash = j.value("hash", "");
-  if (!IsHash(hash)) return std::nullopt;
+  if (!download::IsSha256Hex(hash)) return std::nullopt;
   const nlohmann::json& sources = j["sources"];
   if (!sources.is_array() || sources.empty()) return std::nullopt;
   for (const auto& source : sources) {

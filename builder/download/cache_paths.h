@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace tinyrange::download {
 
@@ -15,5 +16,9 @@ std::string CachedBlobPath(const std::string& cache_root, const std::string& sha
 // suite, a build target): characters other than letters, digits, '-' and
 // '.' become '_'.
 std::string CacheSafeName(const std::string& text);
+
+// Whether `text` is 64 lower-case hex digits: a SHA-256 as the cache names
+// entries and blobs by it (build hashes, download digests).
+bool IsSha256Hex(std::string_view text);
 
 }  // namespace tinyrange::download
