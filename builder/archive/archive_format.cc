@@ -1,8 +1,17 @@
 #include "builder/archive/archive_format.h"
 
+#include <cstring>
+#include <fstream>
 #include <string_view>
 
 namespace tinyrange::archive {
+
+bool IsTinyrangeArchive(const std::string& path) {
+  char magic[sizeof kFileMagic] = {};
+  std::ifstream in(path, std::ios::binary);
+  in.read(magic, sizeof magic);
+  return in && std::memcmp(magic, kFileMagic, sizeof magic) == 0;
+}
 
 std::string CheckEntryName(const std::string& name) {
   // The host can afford to say how long.

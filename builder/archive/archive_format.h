@@ -82,6 +82,10 @@ struct Entry {
   uint64_t size = 0;                                        // data bytes
 };
 
+// Whether the file at `path` starts with the tinyrange archive magic (it
+// may still be malformed: ArchiveReader validates).
+bool IsTinyrangeArchive(const std::string& path);
+
 // Empty if `name` is a valid entry name (rules above), else what is wrong.
 std::string CheckEntryName(const std::string& name);
 

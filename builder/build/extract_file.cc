@@ -4,7 +4,6 @@
 #include <archive_entry.h>
 
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <memory>
 
@@ -28,13 +27,6 @@ std::string NormalizeMember(std::string name) {
   return name;
 }
 
-bool IsTinyrangeArchive(const std::string& path) {
-  char magic[sizeof archive::kFileMagic] = {};
-  std::ifstream in(path, std::ios::binary);
-  in.read(magic, sizeof magic);
-  return in && std::memcmp(magic, archive::kFileMagic, sizeof magic) == 0;
-}
-
 class ExtractFileDefinition final : public Definition {
  public:
   ExtractFileDefinition(DefinitionPtr archive, std::string path) : archive_(std::move(archive)), path_(std::move(path)) {}
@@ -44,7 +36,7 @@ class ExtractFileDefinition final : public Definition {
   std::string Describe() const override { return "extract_file " + path_ + " from " + archive_->Describe(); }
 
   void Build(BuildContext& ctx) const override {
-    if (IsTinyrangeArchive(ctx.input(0))) {
+    if (archive::IsTinyrangeArchive(ctx.input(0))) {
       ExtractFromOurs(ctx);
     } else {
       ExtractWithLibarchive(ctx);
