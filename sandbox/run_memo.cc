@@ -1,7 +1,6 @@
 #include "sandbox/run_memo.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <sstream>
 
 #include "builder/build/target_memo.h"
+#include "builder/download/cache_paths.h"
 
 
 namespace tinyrange::sandbox {
@@ -38,31 +38,6 @@ std::string RunMemoPath(const std::string& cache_root, const nlohmann::json& req
 }
 
 namespace {
-
-bool IsHash(const std::string& text) {
-  if (text.size() != 64) return false;
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
-// Takes the entry's use lock shared, as BuildCache::Acquire does: `tr cache
-// gc` needs it exclusively to remove the entry, and removes the lock file
-// afterwards, so the lock is only good on the file the path still names.
-int LockForUse(const std::string& lock_path) {
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    int fd = open(lock_path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return -1;
-    struct stat held, named;
-    if (flock(fd, LOCK_SH) == 0 && fstat(fd, &held) == 0 && stat(lock_path.c_str(), &named) == 0 &&
-        held.st_ino == named.st_ino && held.st_dev == named.st_dev) {
-      return fd;
-    }
-    close(fd);
-  }
-  return -1;
-}
 
 // Every host file the plan names, which must all still be there.
 void CollectPaths(const nlohmann::json& plan, std::vector<std::string>* paths) {
@@ -112,10 +87,6 @@ nlohmann::json RunMemoRequest(int argc, char** argv) {
           {"programs", ProgramStamps()}};
 }
 
-RunMemoHit::~RunMemoHit() {
-  for (int fd : fds_) close(fd);
-}
-
 std::optional<RunMemoHit> CheckRunMemo(const std::string& cache_root, const nlohmann::json& request,
                                        const std::string& tr_version) {
   std::ifstream in(RunMemoPath(cache_root, request));
@@ -128,11 +99,16 @@ std::optional<RunMemoHit> CheckRunMemo(const std::string& cache_root, const nloh
   if (!memo.contains("plan") || !memo["plan"].is_object() || !memo.contains("entries")) return std::nullopt;
   RunMemoHit hit;
   for (const auto& entry : memo["entries"]) {
-    if (!entry.is_string() || !IsHash(entry.get<std::string>())) return std::nullopt;
+    if (!entry.is_string() || !download::IsSha256Hex(entry.get<std::string>())) return std::nullopt;
     std::string hash = entry.get<std::string>();
-    int fd = LockForUse(cache_root + "/builds/locks/" + hash + ".use");
-    if (fd < 0) return std::nullopt;
-    hit.fds_.push_back(fd);
+    // Shared, as BuildCache::Acquire takes it: `tr cache gc` needs it
+    // exclusively to remove the entry.
+    try {
+      hit.locks.push_back(
+          std::make_unique<download::FileLock>(cache_root + "/builds/locks/" + hash + ".use", download::LockMode::kShared));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
     std::string dir = cache_root + "/builds/" + hash.substr(0, 2) + "/" + hash;
     if (access((dir + "/meta.json").c_str(), F_OK) != 0) return std::nullopt;
     utimensat(AT_FDCWD, dir.c_str(), nullptr, 0);  // in use now, for gc's --keep-days

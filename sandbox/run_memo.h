@@ -14,10 +14,13 @@
 // `tr` links it.
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "builder/download/file_lock.h"
 
 namespace tinyrange::sandbox {
 
@@ -40,21 +43,10 @@ std::string RunMemoPath(const std::string& cache_root, const nlohmann::json& req
 void WriteRunMemo(const std::string& cache_root, const nlohmann::json& request, const std::string& tr_version,
                   const RunMemoContents& contents);
 
-// Holds the use locks of the memo's entries until destroyed.
-class RunMemoHit {
- public:
-  RunMemoHit() = default;
-  RunMemoHit(RunMemoHit&& other) noexcept : contents(std::move(other.contents)), fds_(std::move(other.fds_)) {
-    other.fds_.clear();
-  }
-  RunMemoHit(const RunMemoHit&) = delete;
-  RunMemoHit& operator=(const RunMemoHit&) = delete;
-  ~RunMemoHit();
+// A valid memo, holding the use locks of its entries until destroyed.
+struct RunMemoHit {
   RunMemoContents contents;
-
- private:
-  friend std::optional<RunMemoHit> CheckRunMemo(const std::string&, const nlohmann::json&, const std::string&);
-  std::vector<int> fds_;
+  std::vector<std::unique_ptr<download::FileLock>> locks;
 };
 
 std::optional<RunMemoHit> CheckRunMemo(const std::string& cache_root, const nlohmann::json& request,
