@@ -86,6 +86,17 @@ std::string MinimalKernel(const std::string& cache_root) {
                    "or use --kernel debian.");
 }
 
+// A kernel named on the command line that needs no bundle: "minimal" or a
+// kernel file.
+std::string KernelFile(const std::string& choice, const std::string& cache_root) {
+  if (choice == "minimal") return MinimalKernel(cache_root);
+  std::error_code ec;
+  if (!fs::is_regular_file(choice, ec)) {
+    throw RequestError("--kernel " + choice + ": not debian, minimal or an existing kernel file");
+  }
+  return fs::absolute(choice).string();
+}
+
 uint64_t FileSize(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
@@ -202,18 +213,10 @@ std::unique_ptr<PreparedRun> PreparedRun::PrepareVmDefinitionRun(const RunReques
   std::string what = "tr run --file " + o.file_target;
   if (o.kernel == "default") {
     build::AddVmKernel(engine.Build(spec.kernel), &plan, &init, what);
-  } else if (o.kernel == "minimal") {
-    plan.kernel = MinimalKernel(cache_root);
   } else if (o.kernel == "debian") {
-    build::PackageRequest kernel_request;
-    kernel_request.packages = {"linux-image-cloud-amd64"};
-    build::AddVmKernel(engine.Build(build::KernelBundle(build::PackagePlan(kernel_request))), &plan, &init, what);
+    build::AddVmKernel(engine.Build(build::DebianCloudKernel("debian:bookworm")), &plan, &init, what);
   } else {
-    std::error_code ec;
-    if (!fs::is_regular_file(o.kernel, ec)) {
-      throw RequestError("--kernel " + o.kernel + ": not debian, minimal or an existing kernel file");
-    }
-    plan.kernel = fs::absolute(o.kernel).string();
+    plan.kernel = KernelFile(o.kernel, cache_root);
   }
   PlanDisk archives;
   archives.id = kArchivesDiskId;
@@ -292,11 +295,15 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
     root_plan = build::PackagePlan(request);
   }
   std::string plan_dir = engine.Build(root_plan);
+  json plan_json;
   {
     std::ifstream in(plan_dir + "/plan.json");
-    json plan = json::parse(in, nullptr, false);
-    family = plan.is_discarded() ? "" : plan.value("family", "");
+    plan_json = json::parse(in, nullptr, false);
   }
+  if (plan_json.is_discarded() || !plan_json.contains("packages")) {
+    throw build::BuildError(plan_dir + "/plan.json is not a plan");
+  }
+  family = plan_json.value("family", "");
 
   // Install database and steps, and the kernel, in parallel.
   build::DefinitionPtr install = build::InstallArchives(root_plan);
@@ -305,10 +312,7 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
   build::DefinitionPtr kernel_bundle;
   if (kernel_choice == "debian") {
     if (family != "debian") throw RequestError("--kernel debian needs a Debian plan; use --kernel minimal or a PATH");
-    build::PackageRequest kernel_request;
-    kernel_request.distro = o.file_target.empty() ? o.distro : "debian:bookworm";
-    kernel_request.packages = {"linux-image-cloud-amd64"};
-    kernel_bundle = build::KernelBundle(build::PackagePlan(kernel_request));
+    kernel_bundle = build::DebianCloudKernel(o.file_target.empty() ? o.distro : "debian:bookworm");
   }
   std::vector<build::DefinitionPtr> wanted = {install};
   if (kernel_bundle) wanted.push_back(kernel_bundle);
@@ -321,32 +325,13 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
     std::string bundle_dir = outputs[1];
     prepared_run->holds_.push_back(engine.cache().Acquire(kernel_bundle->Hash()));
     prepared_run->entries.push_back(kernel_bundle->Hash());
-    plan.kernel = bundle_dir + "/vmlinuz";
-    std::ifstream in(bundle_dir + "/bundle.json");
-    json bundle = json::parse(in, nullptr, false);
-    if (bundle.is_discarded()) throw build::BuildError(bundle_dir + "/bundle.json is not readable");
-    for (const auto& name : bundle["modules"]) {
-      std::string guest = "/lib/modules/" + name.get<std::string>() + ".ko";
-      init.files.push_back({bundle_dir + "/modules/" + name.get<std::string>() + ".ko", guest, 0644});
-      init.modules.push_back(guest);
-    }
-  } else if (kernel_choice == "minimal") {
-    plan.kernel = MinimalKernel(cache_root);
+    build::AddVmKernel(bundle_dir, &plan, &init, kernel_bundle->Describe());
   } else {
-    std::error_code ec;
-    if (!fs::is_regular_file(kernel_choice, ec)) {
-      throw RequestError("--kernel " + kernel_choice + ": not debian, minimal or an existing kernel file");
-    }
-    plan.kernel = fs::absolute(kernel_choice).string();
+    plan.kernel = KernelFile(kernel_choice, cache_root);
   }
 
   // The archive disk: every package archive in plan order, the install
   // database, then either the cached post-install state or the steps.
-  json plan_json;
-  {
-    std::ifstream in(plan_dir + "/plan.json");
-    plan_json = json::parse(in, nullptr, false);
-  }
   std::vector<std::string> archive_hashes;
   for (const auto& package : plan_json["packages"]) archive_hashes.push_back(package.value("archive", ""));
   build::BuildCache& cache = engine.cache();

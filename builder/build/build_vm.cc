@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <fstream>
@@ -34,13 +33,6 @@ std::string ShellQuote(const std::string& text) {
   return quoted + "'";
 }
 
-bool IsTinyrangeArchive(const std::string& path) {
-  char magic[sizeof archive::kFileMagic] = {};
-  std::ifstream in(path, std::ios::binary);
-  in.read(magic, sizeof magic);
-  return in && std::memcmp(magic, archive::kFileMagic, sizeof magic) == 0;
-}
-
 // A package plan: its layout, packages, database and install steps (run
 // by guest-init before the commands); or one tinyrange archive.
 void AddLayer(const FsDirective& d, const std::string& path, const std::function<std::string(const DefinitionPtr&)>& build,
@@ -51,7 +43,7 @@ void AddLayer(const FsDirective& d, const std::string& path, const std::function
     for (const std::string& archive : PlanArchives(path, cache_root)) parts->push_back(archive);
     parts->push_back(install + "/" + kInstallDatabaseArchive);
     if (fs::exists(install + "/" + kInstallStepsArchive)) parts->push_back(install + "/" + kInstallStepsArchive);
-  } else if (IsTinyrangeArchive(path)) {
+  } else if (archive::IsTinyrangeArchive(path)) {
     parts->push_back(path);
   } else {
     throw BuildError(what + ": " + d.Describe() + " is neither a package plan nor a tinyrange archive " +
@@ -94,13 +86,6 @@ std::string ScriptArchive(const VmBuildSpec& spec, const std::string& dir) {
   writer.AddFile(entry, script);
   writer.Finish();
   return path;
-}
-
-DefinitionPtr DefaultKernel() {
-  PackageRequest request;
-  request.distro = "debian:bookworm";
-  request.packages = {"linux-image-cloud-amd64"};
-  return KernelBundle(PackagePlan(request));
 }
 
 class BuildVmDefinition final : public Definition {
@@ -257,7 +242,7 @@ DefinitionPtr BuildVm(VmBuildSpec spec) {
   if (spec.cpus < 1 || spec.cpus > 254) throw BuildError("define.build_vm: cpu_cores must be 1..254");
   if (spec.memory_mib < 64) throw BuildError("define.build_vm: memory_mb must be at least 64");
   if (spec.storage_mib < 1) throw BuildError("define.build_vm: storage_size must be at least 1 (MiB)");
-  if (!spec.kernel) spec.kernel = DefaultKernel();
+  if (!spec.kernel) spec.kernel = DebianCloudKernel("debian:bookworm");
   return std::make_shared<BuildVmDefinition>(std::move(spec));
 }
 

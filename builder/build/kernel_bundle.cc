@@ -158,6 +158,13 @@ class KernelBundleDefinition final : public Definition {
 
 }  // namespace
 
+DefinitionPtr DebianCloudKernel(const std::string& distro) {
+  PackageRequest request;
+  request.distro = distro;
+  request.packages = {"linux-image-cloud-amd64"};
+  return KernelBundle(PackagePlan(request));
+}
+
 DefinitionPtr KernelBundle(DefinitionPtr kernel_plan, std::vector<std::string> modules) {
   if (!kernel_plan) throw BuildError("kernel_bundle: no kernel plan");
   return std::make_shared<KernelBundleDefinition>(std::move(kernel_plan), std::move(modules));

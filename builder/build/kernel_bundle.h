@@ -33,6 +33,10 @@ const std::vector<std::string>& GuestKernelModules();
 // ship no modules.dep.
 DefinitionPtr KernelBundle(DefinitionPtr kernel_plan, std::vector<std::string> modules = GuestKernelModules());
 
+// The bundle of a Debian suite's cloud kernel: the versioned package that
+// linux-image-cloud-amd64 points to, from a plan of its own ("debian:SUITE").
+DefinitionPtr DebianCloudKernel(const std::string& distro);
+
 // The load order of `wanted` and their dependencies: each module after
 // everything it depends on. `depends` maps every module of the kernel (by
 // name) to the names it depends on; `builtin` holds the names built into
