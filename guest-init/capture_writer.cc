@@ -17,9 +17,12 @@
 #include "guest-init/byte_buffer.h"
 #include "guest-init/disk_size.h"
 #include "guest-init/fragment_writer.h"
+#include "guest-init/result_disk.h"
 #include "guest-init/root_path.h"
 
 namespace tinyrange {
+
+static_assert(kCaptureHeaderSize == kResultDiskHeaderSize);
 
 namespace {
 
@@ -29,22 +32,6 @@ constexpr std::string_view kInstallDir = ".tinyrange/install";  // kInstallDirec
 bool Changed(const SnapshotRecord& a, const SnapshotRecord& b) {
   return a.mode != b.mode || a.ino != b.ino || a.size != b.size || a.uid != b.uid ||
          a.gid != b.gid || a.mtime_ns != b.mtime_ns || a.ctime_ns != b.ctime_ns;
-}
-
-bool WriteHeader(int fd, CaptureStatus status, uint64_t length) {
-  uint8_t header[kCaptureHeaderSize] = {};
-  memcpy(header, kCaptureMagic, sizeof(kCaptureMagic));
-  fragment::PutU32(header + 8, kCaptureVersion);
-  fragment::PutU32(header + 12, static_cast<uint32_t>(status));
-  fragment::PutU64(header + 16, length);
-  size_t at = 0;
-  while (at < sizeof(header)) {
-    ssize_t n = pwrite(fd, header + at, sizeof(header) - at, static_cast<off_t>(at));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    at += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 class CaptureArchiver {
@@ -303,7 +290,9 @@ bool WriteCapture(int root_fd, const RootSnapshot& before, const RootSnapshot& a
     }
   }
   if (!ok) return false;
-  if (!WriteHeader(capture_fd, result->status, result->length) || fsync(capture_fd) != 0) {
+  if (WriteResultDiskHeader(capture_fd, kCaptureMagic, kCaptureVersion, static_cast<uint32_t>(result->status),
+                            result->length) != 0 ||
+      fsync(capture_fd) != 0) {
     snprintf(error, error_size, "capture: write the header: %s", strerror(errno));
     return false;
   }

@@ -8,32 +8,16 @@
 
 #include "guest-init/disk_size.h"
 #include "guest-init/output_format.h"
+#include "guest-init/result_disk.h"
 
 namespace tinyrange {
 
+static_assert(kOutputHeaderSize == kResultDiskHeaderSize);
+
 namespace {
 
-int WriteAllAt(int fd, const void* data, size_t size, uint64_t offset) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = pwrite(fd, p, size, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return n < 0 ? errno : EIO;
-    p += n;
-    size -= static_cast<size_t>(n);
-    offset += static_cast<uint64_t>(n);
-  }
-  return 0;
-}
-
 int WriteHeader(int disk_fd, OutputStatus status, uint64_t length) {
-  unsigned char header[64] = {};
-  memcpy(header, kOutputMagic, sizeof kOutputMagic);
-  uint32_t version = kOutputVersion, code = static_cast<uint32_t>(status);
-  memcpy(header + 8, &version, 4);  // x86_64: little-endian
-  memcpy(header + 12, &code, 4);
-  memcpy(header + 16, &length, 8);
-  int err = WriteAllAt(disk_fd, header, sizeof header, 0);
+  int err = WriteResultDiskHeader(disk_fd, kOutputMagic, kOutputVersion, static_cast<uint32_t>(status), length);
   if (err == 0 && fsync(disk_fd) != 0) err = errno;
   return err;
 }
