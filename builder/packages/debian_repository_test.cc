@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 #include "builder/download/sha256.h"
 #include "builder/download/test_http_server.h"
@@ -57,9 +58,16 @@ class DebianRepositoryTest : public ::testing::Test {
   static void TearDownTestSuite() {
     if (!home_) return;
     for (const char* who : {"good", "evil"}) {
-      std::system(("GNUPGHOME=" + (*home_ / who).string() + " gpgconf --kill gpg-agent 2>/dev/null").c_str());
+      std::system(("GNUPGHOME=" + (*home_ / who).string() + " gpgconf --kill all 2>/dev/null").c_str());
     }
-    fs::remove_all(*home_);
+    // A stopping agent unlinks its own sockets after gpgconf returns, so a
+    // single remove_all can race it and find an entry gone mid-walk: retry.
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      std::error_code ec;
+      fs::remove_all(*home_, ec);
+      if (!ec) break;
+      usleep(20 * 1000);
+    }
     delete home_;
     home_ = nullptr;
   }
