@@ -145,6 +145,9 @@ std::optional<CliRunOptions> ParseRunOptions(int argc, char** argv, int* status)
     return std::nullopt;
   }
   if (const char* term = std::getenv("TERM"); term && isatty(STDOUT_FILENO)) o.term = term;
+  // A command gets a terminal when ours is one on both ends, as a shell
+  // pipeline would give it; otherwise a pipe that ends.
+  o.terminal = o.interactive || (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
   return cli;
 }
 

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -80,11 +81,15 @@ MachineResult BootPlan(const VmPlan& plan, bool verbose_boot) {
   config.epoch = ProcessStart();
   Machine machine(std::move(config));
   SignalWatcher signals(machine);
-  RawTerminal terminal(STDIN_FILENO);
+  // With an input port the guest has no terminal: a terminal on our stdin
+  // keeps its own line editing, and Ctrl-D ends the input.
+  std::optional<RawTerminal> terminal;
+  if (plan.input_port.empty()) terminal.emplace(STDIN_FILENO);
   ConsoleInputPump input(
-      STDIN_FILENO, terminal.active(),
+      STDIN_FILENO, terminal && terminal->active(),
       [&machine](std::span<const uint8_t> bytes) { return machine.SendConsoleInput(bytes); },
-      [&machine] { machine.RequestStop(StopReason::kInterrupted, "stopped from the console (Ctrl-A x)"); });
+      [&machine] { machine.RequestStop(StopReason::kInterrupted, "stopped from the console (Ctrl-A x)"); },
+      [&machine] { machine.CloseConsoleInput(); });
   return machine.Run();
 }
 

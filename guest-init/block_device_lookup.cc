@@ -10,25 +10,24 @@
 
 namespace tinyrange {
 
-int FindBlockDeviceBySerial(const char* sys_block, const char* serial, char* name,
-                            size_t name_size) {
-  DIR* dir = opendir(sys_block);
+int FindDevice(const DeviceClass& devices, const char* value, char* name, size_t name_size) {
+  DIR* dir = opendir(devices.sys_dir);
   if (dir == nullptr) return errno;
-  size_t serial_length = strlen(serial);
+  size_t value_length = strlen(value);
   int result = ENOENT;
   while (struct dirent* d = readdir(dir)) {
     if (d->d_name[0] == '.') continue;
     char path[512];
-    snprintf(path, sizeof(path), "%s/%s/serial", sys_block, d->d_name);
+    snprintf(path, sizeof(path), "%s/%s/%s", devices.sys_dir, d->d_name, devices.attribute);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) continue;  // not every block device has a serial
-    char text[64];
+    char text[96];
     ssize_t n = read(fd, text, sizeof(text));
     close(fd);
     if (n <= 0) continue;
     size_t length = static_cast<size_t>(n);
     while (length > 0 && (text[length - 1] == '\n' || text[length - 1] == '\0')) --length;
-    if (length != serial_length || memcmp(text, serial, length) != 0) continue;
+    if (length != value_length || memcmp(text, value, length) != 0) continue;
     if (strlen(d->d_name) >= name_size) {
       result = ENAMETOOLONG;
       break;
@@ -41,26 +40,21 @@ int FindBlockDeviceBySerial(const char* sys_block, const char* serial, char* nam
   return result;
 }
 
-int OpenDiskBySerial(const char* serial, int flags, int timeout_ms, char* error,
-                     size_t error_size) {
-  return OpenDiskBySerialIn("/sys/block", "/dev", serial, flags, timeout_ms, error, error_size);
-}
-
-int OpenDiskBySerialIn(const char* sys_block, const char* dev, const char* serial, int flags,
-                       int timeout_ms, char* error, size_t error_size) {
+int OpenDevice(const DeviceClass& devices, const char* value, int flags, int timeout_ms, char* error,
+               size_t error_size) {
   const int kPollMs = 20;
   int err = ENOENT;
   char name[64] = "";
   for (int waited = 0;; waited += kPollMs) {
-    err = FindBlockDeviceBySerial(sys_block, serial, name, sizeof(name));
+    err = FindDevice(devices, value, name, sizeof(name));
     if (err == 0) {
       char path[600];
-      snprintf(path, sizeof(path), "%s/%s", dev, name);
+      snprintf(path, sizeof(path), "%s/%s", devices.dev_dir, name);
       int fd = open(path, flags | O_CLOEXEC);
       if (fd >= 0) return fd;
       err = errno;
       if (err != ENOENT) {
-        snprintf(error, error_size, "disk \"%s\" (%s): %s", serial, path, strerror(err));
+        snprintf(error, error_size, "%s \"%s\" (%s): %s", devices.noun, value, path, strerror(err));
         return -1;
       }
     } else if (err != ENOENT) {
@@ -71,10 +65,10 @@ int OpenDiskBySerialIn(const char* sys_block, const char* dev, const char* seria
     nanosleep(&delay, nullptr);
   }
   if (err == ENOENT) {
-    snprintf(error, error_size, "no virtio-blk disk with serial \"%s\" (none in %s after %d ms)",
-             serial, sys_block, timeout_ms);
+    snprintf(error, error_size, "no %s \"%s\" (none in %s after %d ms)", devices.noun, value, devices.sys_dir,
+             timeout_ms);
   } else {
-    snprintf(error, error_size, "disk \"%s\": %s", serial, strerror(err));
+    snprintf(error, error_size, "%s \"%s\": %s", devices.noun, value, strerror(err));
   }
   return -1;
 }

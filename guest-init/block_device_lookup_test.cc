@@ -33,26 +33,27 @@ class BlockDeviceLookupTest : public ::testing::Test {
     testing::WriteFile(sys_ + "/loop0/serial", "");
     testing::WriteFile(dev_ + "/vdb", "disk bytes");
   }
+  DeviceClass Disks() const { return {sys_.c_str(), "serial", dev_.c_str(), kVirtioDisks.noun}; }
   testing::TempDir dir_;
   std::string sys_, dev_;
 };
 
 TEST_F(BlockDeviceLookupTest, FindsTheDeviceBySerial) {
   char name[32];
-  ASSERT_EQ(FindBlockDeviceBySerial(sys_.c_str(), "tr-archives", name, sizeof name), 0);
+  ASSERT_EQ(FindDevice(Disks(), "tr-archives", name, sizeof name), 0);
   EXPECT_STREQ(name, "vdb");
-  ASSERT_EQ(FindBlockDeviceBySerial(sys_.c_str(), "tr-archives-2", name, sizeof name), 0);
+  ASSERT_EQ(FindDevice(Disks(), "tr-archives-2", name, sizeof name), 0);
   EXPECT_STREQ(name, "vdc");
-  EXPECT_EQ(FindBlockDeviceBySerial(sys_.c_str(), "tr-arch", name, sizeof name), ENOENT);
-  EXPECT_EQ(FindBlockDeviceBySerial(sys_.c_str(), "", name, sizeof name), ENOENT);
-  EXPECT_EQ(FindBlockDeviceBySerial((dir_.path() + "/none").c_str(), "x", name, sizeof name),
+  EXPECT_EQ(FindDevice(Disks(), "tr-arch", name, sizeof name), ENOENT);
+  EXPECT_EQ(FindDevice(Disks(), "", name, sizeof name), ENOENT);
+  EXPECT_EQ(FindDevice({"/nonexistent/sys", "serial", "/dev", ""}, "x", name, sizeof name),
             ENOENT);
-  EXPECT_EQ(FindBlockDeviceBySerial(sys_.c_str(), "tr-archives", name, 3), ENAMETOOLONG);
+  EXPECT_EQ(FindDevice(Disks(), "tr-archives", name, 3), ENAMETOOLONG);
 }
 
 TEST_F(BlockDeviceLookupTest, OpensTheDeviceNode) {
   char error[256] = "";
-  int fd = OpenDiskBySerialIn(sys_.c_str(), dev_.c_str(), "tr-archives", O_RDONLY, 0, error,
+  int fd = OpenDevice(Disks(), "tr-archives", O_RDONLY, 0, error,
                               sizeof error);
   ASSERT_GE(fd, 0) << error;
   char buf[16] = {};
@@ -64,15 +65,31 @@ TEST_F(BlockDeviceLookupTest, MissingDiskIsNamedAfterWaiting) {
   char error[256] = "";
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(
-      OpenDiskBySerialIn(sys_.c_str(), dev_.c_str(), "nope", O_RDONLY, 100, error, sizeof error),
+      OpenDevice(Disks(), "nope", O_RDONLY, 100, error, sizeof error),
       -1);
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
   EXPECT_THAT(error, HasSubstr("no virtio-blk disk with serial \"nope\""));
   // Listed in sysfs but without a device node (vdc): also waited for, then named.
-  EXPECT_EQ(OpenDiskBySerialIn(sys_.c_str(), dev_.c_str(), "tr-archives-2", O_RDONLY, 40, error,
+  EXPECT_EQ(OpenDevice(Disks(), "tr-archives-2", O_RDONLY, 40, error,
                                sizeof error),
             -1);
   EXPECT_THAT(error, HasSubstr("tr-archives-2"));
+}
+
+// A virtio-console port's name, as Linux shows it, with the node under /dev.
+TEST_F(BlockDeviceLookupTest, FindsAPortByName) {
+  std::string ports = dir_.path() + "/sys/class/virtio-ports";
+  fs::create_directories(ports + "/vport0p0");
+  fs::create_directories(ports + "/vport1p0");
+  testing::WriteFile(ports + "/vport1p0/name", "tinyrange.stdin\n");
+  testing::WriteFile(dev_ + "/vport1p0", "port bytes");
+  DeviceClass classes = {ports.c_str(), "name", dev_.c_str(), kVirtioPorts.noun};
+  char error[256] = "";
+  int fd = OpenDevice(classes, "tinyrange.stdin", O_RDONLY, 0, error, sizeof error);
+  ASSERT_GE(fd, 0) << error;
+  close(fd);
+  EXPECT_EQ(OpenDevice(classes, "other", O_RDONLY, 0, error, sizeof error), -1);
+  EXPECT_THAT(error, HasSubstr("no virtio input port named \"other\""));
 }
 
 }  // namespace

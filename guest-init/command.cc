@@ -22,7 +22,8 @@ namespace {
 [[noreturn]] void RunChild(const InitConfigView& config, const char** argv, const char** envp,
                            const char** sh_argv) {
   setsid();
-  AttachControllingTerminal(config.console.data());
+  // With an input port the command has no terminal to control.
+  if (config.stdin_port.empty()) AttachControllingTerminal(config.console.data());
 
   if (chdir(config.cwd.data()) != 0) {
     LogErrno2("chdir ", config.cwd.data(), errno);

@@ -3,13 +3,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <string_view>
 
 #include "guest-init/active_console.h"
+#include "guest-init/block_device_lookup.h"
 #include "guest-init/init_config.h"
 
 namespace tinyrange {
@@ -47,6 +50,29 @@ int OpenAsStderr(const char* path) {
   int result = dup2(fd, STDERR_FILENO) < 0 ? errno : 0;
   close(fd);
   return result;
+}
+
+int OpenInputPortAsStdin(const char* name, int timeout_ms, char* error, size_t error_size) {
+  int fd = OpenDevice(kVirtioPorts, name, O_RDONLY | O_NOCTTY, timeout_ms, error, error_size);
+  if (fd < 0) return -1;
+  int result = 0;
+  if (fd != STDIN_FILENO) {
+    if (dup2(fd, STDIN_FILENO) < 0) {
+      snprintf(error, error_size, "make the input port stdin: %s", strerror(errno));
+      result = -1;
+    }
+    close(fd);
+  } else {
+    fcntl(fd, F_SETFD, 0);
+  }
+  return result;
+}
+
+void PassBytesUnchanged(int fd) {
+  termios mode;
+  if (!isatty(fd) || tcgetattr(fd, &mode) != 0) return;
+  cfmakeraw(&mode);
+  tcsetattr(fd, TCSANOW, &mode);
 }
 
 void AttachControllingTerminal(const char* console_path) {

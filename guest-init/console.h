@@ -1,6 +1,8 @@
 // The console as stdin, stdout and stderr.
 #pragma once
 
+#include <stddef.h>
+
 namespace tinyrange {
 
 // Opens `path` and makes it fds 0, 1 and 2 of this process, without making
@@ -13,6 +15,15 @@ int OpenConsoleAsStdio(const char* path);
 // Opens `path` for writing as stderr (fd 2), for guest-init and the
 // command. Returns 0 or an errno value.
 int OpenAsStderr(const char* path);
+
+// Makes the virtio input port named `name` (vmm/virtio/input_port.h) fd 0,
+// waiting up to `timeout_ms` for it to appear. Returns 0, or -1 with
+// `error` saying why.
+int OpenInputPortAsStdin(const char* name, int timeout_ms, char* error, size_t error_size);
+
+// If `fd` is a terminal, sets it to pass bytes unchanged (no "\r" before
+// "\n", no echo, no line editing or signal characters), as a pipe would.
+void PassBytesUnchanged(int fd);
 
 // In the command's child, after setsid(): makes the console its controlling
 // terminal so that job control and Ctrl-C work. For /dev/console (see

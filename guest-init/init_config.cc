@@ -28,6 +28,7 @@ constexpr KeySpelling kKeys[] = {
     {"share", InitConfigKey::kShare},
     {"stderr", InitConfigKey::kStderr},
     {"output", InitConfigKey::kOutput},
+    {"stdin", InitConfigKey::kStdin},
     {"end", InitConfigKey::kEnd},
 };
 
@@ -130,7 +131,8 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
 
   bool seen_cwd = false, seen_hostname = false, seen_uid = false, seen_gid = false,
        seen_console = false, seen_net = false, seen_archives = false, seen_capture = false,
-       seen_script_errors = false, seen_stderr = false, seen_output = false;
+       seen_script_errors = false, seen_stderr = false, seen_output = false,
+       seen_stdin = false;
   size_t capture_at = 0;
   std::string_view capture_key;
   // module-params must follow a module directly, and only once.
@@ -224,6 +226,13 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
         out->output = value;
         break;
       }
+      case InitConfigKey::kStdin:
+        if (!once(&seen_stdin)) return Fail(error, "duplicate key", name, key_start);
+        if (!IsValidPortName(value)) {
+          return Fail(error, "port name must be 1 to 64 letters, digits, '.', '_' or '-'", name, value_start);
+        }
+        out->stdin_port = value;
+        break;
       case InitConfigKey::kStderr:
         if (!once(&seen_stderr)) return Fail(error, "duplicate key", name, key_start);
         if (value.empty() || value[0] != '/') return Fail(error, "expected an absolute device path", name, value_start);
@@ -350,6 +359,16 @@ bool IsValidDiskId(std::string_view id) {
   if (id.empty() || id.size() > kMaxDiskIdLength) return false;
   for (char c : id) {
     if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
+bool IsValidPortName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-';
+    if (!ok) return false;
   }
   return true;
 }

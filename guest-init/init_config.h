@@ -57,6 +57,11 @@
 //   share          0..n      "TAG PATH" or "TAG PATH ro": mount the virtiofs
 //                            TAG at the absolute PATH (inside the new root
 //                            with `archives`), read-only with "ro"
+//   stdin          0..1      name of a virtio input port (1..64 letters,
+//                            digits, '.', '_', '-'; vmm/virtio/input_port.h)
+//                            that is the command's stdin; the command's
+//                            stdout and stderr terminals then pass bytes
+//                            unchanged, as a pipe would
 //
 // Anything else (an unknown key, a repeated single key, a bad number, a
 // missing terminator, data after `end`, another magic or version) is an
@@ -102,6 +107,7 @@ enum class InitConfigKey : uint8_t {
   kShare,
   kStderr,
   kOutput,
+  kStdin,
   kEnd,
 };
 
@@ -133,6 +139,7 @@ struct InitConfigView {
   std::string_view console = kDefaultConsole;
   std::string_view stderr_console;  // empty: the console
   std::string_view output;          // "DISK_ID PATH", or empty
+  std::string_view stdin_port;      // input port name; empty: stdin is the console
   uint32_t uid = 0;
   uint32_t gid = 0;
   std::string_view net;       // empty: no interface to configure
@@ -156,6 +163,9 @@ bool ParseInitShare(std::string_view text, InitShareView* out);
 
 // Whether `id` is a valid disk id: 1..20 bytes of printable ASCII, no space.
 bool IsValidDiskId(std::string_view id);
+
+// Whether `name` is a valid input port name (see `stdin` above).
+bool IsValidPortName(std::string_view name);
 
 // A parsed "net" value. Addresses are the four octets in order (network
 // byte order, ready for sin_addr).

@@ -580,3 +580,34 @@ TEST(InitConfigOutputTest, OutputIsADiskAndAnAbsolutePath) {
 
 }  // namespace
 }  // namespace tinyrange
+
+namespace tinyrange {
+namespace {
+
+TEST(InitConfigStdinTest, StdinPortParsesAndRoundTrips) {
+  std::string head = "tinyrange-init-config 1\n" + std::string("argv\0cat\0", 9);
+  std::string end("end\0\0", 5);
+  InitConfigView view;
+  InitConfigError error;
+  ASSERT_TRUE(ParseInitConfig(head + std::string("stdin\0tinyrange.stdin\0", 22) + end, &view, &error))
+      << error.message;
+  EXPECT_EQ(view.stdin_port, "tinyrange.stdin");
+  EXPECT_FALSE(ParseInitConfig(head + std::string("stdin\0a/b\0", 10) + end, &view, &error));
+  EXPECT_STREQ(error.message, "port name must be 1 to 64 letters, digits, '.', '_' or '-'");
+  EXPECT_FALSE(ParseInitConfig(head + std::string("stdin\0\0", 7) + end, &view, &error));
+  EXPECT_FALSE(ParseInitConfig(head + std::string("stdin\0a\0", 8) + std::string("stdin\0b\0", 8) + end, &view,
+                               &error));
+  EXPECT_STREQ(error.message, "duplicate key");
+
+  InitConfig config;
+  config.argv = {"cat"};
+  config.stdin_port = "tinyrange.stdin";
+  InitConfig decoded;
+  ASSERT_TRUE(DecodeInitConfig(EncodeInitConfig(config), &decoded, &error)) << error.message;
+  EXPECT_EQ(decoded, config);
+  config.stdin_port = std::string(65, 'x');
+  EXPECT_THROW(EncodeInitConfig(config), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace tinyrange

@@ -38,6 +38,7 @@ std::string EncodeInitConfig(const InitConfig& config) {
   Append(&out, InitConfigKey::kConsole, config.console, "console");
   if (!config.stderr_console.empty()) Append(&out, InitConfigKey::kStderr, config.stderr_console, "stderr");
   if (!config.output.empty()) Append(&out, InitConfigKey::kOutput, config.output, "output");
+  if (!config.stdin_port.empty()) Append(&out, InitConfigKey::kStdin, config.stdin_port, "stdin");
   if (!config.net.empty()) Append(&out, InitConfigKey::kNet, config.net, "net");
   if (!config.archives_disk.empty()) {
     Append(&out, InitConfigKey::kArchives, config.archives_disk, "archives disk");
@@ -75,6 +76,7 @@ bool DecodeInitConfig(std::string_view data, InitConfig* out, InitConfigError* e
   config.console = view.console;
   config.stderr_console = view.stderr_console;
   config.output = view.output;
+  config.stdin_port = view.stdin_port;
   config.net = view.net;
   config.uid = view.uid;
   config.gid = view.gid;

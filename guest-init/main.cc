@@ -88,6 +88,18 @@ int main() {
     err = OpenAsStderr(config.stderr_console.data());
     if (err != 0) LogErrno2("open stderr device ", config.stderr_console.data(), err);
   }
+  if (!config.stdin_port.empty()) {
+    // The host's stdin is a pipe or a file: the command reads it from the
+    // input port, which ends where it ends, and writes to terminals that
+    // must not change its bytes.
+    char message[200];
+    if (OpenInputPortAsStdin(config.stdin_port.data(), 3000, message, sizeof message) != 0) {
+      LogError("stdin", message);
+      FailInit();
+    }
+    PassBytesUnchanged(STDOUT_FILENO);
+    PassBytesUnchanged(STDERR_FILENO);
+  }
   if (sethostname(config.hostname.data(), config.hostname.size()) != 0) {
     LogErrno("set hostname", errno);
   }

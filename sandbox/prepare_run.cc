@@ -32,6 +32,8 @@ namespace {
 
 constexpr const char* kArchivesDiskId = "tr-archives";
 constexpr const char* kCaptureDiskId = "tr-capture";
+// The input port a command without a terminal reads as stdin.
+constexpr const char* kStdinPortName = "tinyrange.stdin";
 // Sparse: only what guest-init writes takes space.
 constexpr uint64_t kCaptureDiskBytes = 8ull << 30;
 
@@ -137,6 +139,10 @@ void ApplyRunSettings(const RunRequest& o, uint64_t archive_bytes, VmPlan* plan,
   plan->console = "split";
   init->console = "/dev/hvc0";
   if (!o.interactive) init->stderr_console = "/dev/ttyS0";
+  if (!o.interactive && !o.terminal) {
+    plan->input_port = kStdinPortName;
+    init->stdin_port = kStdinPortName;
+  }
   init->binary = o.guest_init;
   init->env = {"HOME=/root"};
   if (!o.term.empty()) init->env.push_back("TERM=" + o.term);

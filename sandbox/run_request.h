@@ -28,8 +28,13 @@ struct RunRequest {
   bool ignore_script_errors = false;
   std::vector<std::string> command;  // empty: an interactive shell
   // The command's stdin, stdout and stderr share one terminal (a shell);
-  // otherwise stdout and stderr are kept apart and stdin is the console.
+  // otherwise stdout and stderr are kept apart.
   bool interactive = false;
+  // The command runs on a terminal (the host's stdin and stdout are one):
+  // its stdin is the console. Otherwise its stdin is an input port that
+  // ends where the host's input ends, and its output bytes pass unchanged.
+  // An interactive run always has a terminal.
+  bool terminal = false;
   std::string term;  // TERM for the command; empty: none
   // Building.
   std::string cache_root;  // empty: the tinyrange cache

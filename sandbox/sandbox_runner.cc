@@ -1,14 +1,11 @@
 #include "sandbox/sandbox_runner.h"
 
 #include <dlfcn.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include "builder/build/definition.h"
 #include "cli/exit_codes.h"
@@ -16,9 +13,9 @@
 #include "sandbox/prepare_run.h"
 #include "sandbox/run_result.h"
 #include "starlark/value.h"
+#include "vmm/console/stdio_console.h"
 #include "vmm/kvm_access.h"
 #include "vmm/plan/plan_machine.h"
-#include "vmm/scoped_fd.h"
 
 namespace tinyrange::sandbox {
 
@@ -47,44 +44,6 @@ std::string GuestInitNearLibrary() {
   }
   return "";
 }
-
-// Feeds stdin_fd to the console until EOF or the VM's end.
-class InputPump {
- public:
-  InputPump(int fd, Machine& machine) {
-    if (fd < 0) return;
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return;
-    wake_read_.Reset(fds[0]);
-    wake_write_.Reset(fds[1]);
-    thread_ = std::thread([this, fd, &machine] {
-      uint8_t buffer[4096];
-      for (;;) {
-        pollfd p[2] = {{fd, POLLIN, 0}, {wake_read_.get(), POLLIN, 0}};
-        if (poll(p, 2, -1) < 0) {
-          if (errno == EINTR) continue;
-          return;
-        }
-        if (p[1].revents) return;
-        ssize_t n = read(fd, buffer, sizeof buffer);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-        if (n <= 0) return;
-        if (!machine.SendConsoleInput({buffer, static_cast<size_t>(n)})) return;
-      }
-    });
-  }
-  ~InputPump() {
-    if (!thread_.joinable()) return;
-    char b = 0;
-    if (write(wake_write_.get(), &b, 1) < 0) {
-    }
-    thread_.join();
-  }
-
- private:
-  ScopedFd wake_read_, wake_write_;
-  std::thread thread_;
-};
 
 nlohmann::json NotStarted(int status, const std::string& error, const nlohmann::json& state) {
   nlohmann::json outcome = {{"exit_status", status}, {"stop", "not-started"}, {"error", error}};
@@ -120,8 +79,13 @@ nlohmann::json RunSandboxed(RunRequest request, const RunIo& io) {
     config.epoch = epoch;
     Machine machine(std::move(config));
     MachineResult result;
-    {
-      InputPump input(io.stdin_fd, machine);
+    if (io.stdin_fd >= 0) {
+      ConsoleInputPump input(
+          io.stdin_fd, false, [&machine](std::span<const uint8_t> bytes) { return machine.SendConsoleInput(bytes); },
+          {}, [&machine] { machine.CloseConsoleInput(); });
+      result = machine.Run();
+    } else {
+      machine.CloseConsoleInput();  // no input: the command reads end of file
       result = machine.Run();
     }
     double end = static_cast<double>(

@@ -12,7 +12,7 @@
 namespace tinyrange::sandbox {
 
 struct RunIo {
-  int stdin_fd = -1;  // read until EOF and fed to the command's console
+  int stdin_fd = -1;  // read until EOF: the command's stdin, which then ends (-1: ends at once)
   std::function<void(std::string_view)> on_stdout;  // null: discarded
   std::function<void(std::string_view)> on_stderr;  // null: discarded
 };

@@ -52,6 +52,13 @@ if [ "$mode" = vm ]; then
   "$tr_bin" run "${pkgs[@]}" -- no-such-command-tr-test 2>"$work/err"; rc=$?
   set -e
   [ $rc -eq 127 ] || fail "a missing command: status $rc"
+  # A pipe on stdin ends, and bytes pass unchanged both ways (no \r added).
+  out=$(printf 'one\ntwo\n' | "$tr_bin" run "${pkgs[@]}" -- busybox wc -l) || fail "wc -l on a pipe failed"
+  [ "$out" = 2 ] || fail "wc -l of two piped lines: $out"
+  head -c 65536 /dev/urandom > "$work/random.bin"
+  "$tr_bin" run "${pkgs[@]}" -- busybox cat < "$work/random.bin" > "$work/random.out" || fail "cat of a file failed"
+  cmp "$work/random.bin" "$work/random.out" || fail "bytes changed on the way through the VM"
+  out=$("$tr_bin" run "${pkgs[@]}" -- busybox true < /dev/null) || fail "a run with stdin at end of file failed"
   write_build_vm None
   out=$("$tr_bin" build "$work/vm.star:vm") || fail "build_vm failed"
   [ "$(cat "$out")" = "$(printf 'hello tinyrange\n1')" ] || fail "build_vm output: $(cat "$out")"
@@ -83,7 +90,33 @@ for p in parts:
     assert open(p, "rb").read(8) == b"TRFRAG01", p
 assert parts[-2].endswith("database.trfrag") and parts[-1].endswith("steps.trfrag"), parts[-2:]
 assert plan["memory_mib"] >= 512
+# stdout is a file here: the command reads its stdin from an input port
+# that ends, not from a terminal.
+assert plan["input_port"] == "tinyrange.stdin" and init["stdin_port"] == "tinyrange.stdin", plan
 PY
+# On a terminal (stdin and stdout one pseudo-terminal) the command gets the
+# terminal instead.
+python3 - "$tr_bin" run "${pkgs[@]}" --kernel "$work/kernel" --print-plan -- busybox true <<'PY' ||
+import json, os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, out
+plan = json.loads(out.decode().replace("\r", ""))
+assert "input_port" not in plan and "stdin_port" not in plan["init"], plan
+assert plan["init"]["console"] == "/dev/hvc0", plan["init"]
+PY
+  fail "a run on a terminal still reads stdin from the input port"
 database=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["disks"][0]["parts"][-2])' "$work/plan.json")
 steps=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["disks"][0]["parts"][-1])' "$work/plan.json")
 status=$($trfrag cat "$database" var/lib/dpkg/status)

@@ -5,7 +5,9 @@
 # disk — boots under QEMU (TCG, microvm with ACPI, virtio-mmio like ours).
 # guest-init must find both disks by serial, unpack the archives, run the
 # install steps (base-passwd's postinst creates /etc/passwd), capture their
-# effect, and run the command with stdout on hvc0 and stderr on ttyS0.
+# effect, and run the command with stdout on hvc0 and stderr on ttyS0, its
+# stdin from the input port (a virtio-serial port named tinyrange.stdin; here
+# QEMU's, fed from a socket) up to its end, and every byte unchanged.
 # Runs only with TR_SLOW_TESTS=1. Usage: run_qemu_test.sh PATH/TO/tr
 set -euo pipefail
 tr_bin=$1
@@ -20,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$tr_bin" run --print-plan -p busybox --kernel debian -- \
-  sh -c 'echo "stdout: $(grep -c ^root: /etc/passwd) root"; dpkg-query -W -f="dpkg: \${Status}\n" busybox; echo "stderr line" >&2; exit 3' \
+  sh -c 'echo "stdout: $(grep -c ^root: /etc/passwd) root"; dpkg-query -W -f="dpkg: \${Status}\n" busybox; echo "stdin: $(cat | tr a-z A-Z)"; echo "stderr line" >&2; exit 3' \
   > "$work/plan.json"
 "$tr_bin" vm --plan "$work/plan.json" --write-initrd "$work/initrd.cpio"
 mapfile -t parts < <(python3 -c '
@@ -32,22 +34,50 @@ kernel=${parts[0]}
 python3 "$here/support/trfrag.py" disk "$work/archives.img" "${parts[@]:1}"
 truncate -s 1G "$work/capture.img"
 
-boot() {  # ARCHIVE_DISK OUTPUT_PREFIX
-timeout 1200 qemu-system-x86_64 -M microvm,acpi=on,rtc=on -accel tcg -cpu max -m 1024 -nographic -no-reboot \
+# Connects to QEMU's stdin socket, sends FILE, and half-closes: QEMU reads
+# the end once the guest has taken the bytes, and tells the guest.
+feed_stdin() {  # SOCKET FILE
+python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+for _ in range(600):
+    try:
+        s.connect(sys.argv[1])
+        break
+    except OSError:
+        time.sleep(0.1)
+s.sendall(open(sys.argv[2], "rb").read())
+s.shutdown(socket.SHUT_WR)
+while s.recv(4096):
+    pass
+PY
+}
+boot() {  # ARCHIVE_DISK OUTPUT_PREFIX [STDIN_FILE]
+rm -f "$work/stdin.sock"
+feed_stdin "$work/stdin.sock" "${3:-/dev/null}" &
+feeder=$!
+timeout 600 qemu-system-x86_64 -M microvm,acpi=on,rtc=on -accel tcg -cpu max -m 1024 -nographic -no-reboot \
   -kernel "$kernel" -initrd "$work/initrd.cpio" -append "console=ttyS0 reboot=k panic=-1 quiet" \
   -global virtio-mmio.force-legacy=false \
   -drive id=a,file="$1",format=raw,if=none,readonly=on -device virtio-blk-device,drive=a,serial=tr-archives \
   -drive id=c,file="$work/capture.img",format=raw,if=none -device virtio-blk-device,drive=c,serial=tr-capture \
   -device virtio-serial-device -chardev file,id=hvc,path="$2.stdout" -device virtconsole,chardev=hvc \
+  -chardev socket,id=in,path="$work/stdin.sock",server=on,wait=on \
+  -device virtserialport,chardev=in,name=tinyrange.stdin \
   < /dev/null > "$2.serial" 2>&1 || true
+kill "$feeder" 2>/dev/null || true
+wait "$feeder" 2>/dev/null || true
 cp "$2.stdout" "$work/stdout.txt"; cp "$2.serial" "$work/serial.txt"
 }
-boot "$work/archives.img" "$work/first"
+printf 'hello from the host' > "$work/stdin.txt"
+boot "$work/archives.img" "$work/first" "$work/stdin.txt"
 
 grep -q '^stdout: 1 root' "$work/stdout.txt" 2>/dev/null ||
   fail "the command's stdout (hvc0) is not there: $(cat "$work/stdout.txt" 2>/dev/null); serial: $(tail -30 "$work/serial.txt")"
 grep -q 'stderr line' "$work/serial.txt" || fail "the command's stderr is not on ttyS0: $(tail -30 "$work/serial.txt")"
 grep -q 'stderr line' "$work/stdout.txt" && fail "stderr leaked into stdout"
+grep -q '^stdin: HELLO FROM THE HOST$' "$work/stdout.txt" || fail "stdin did not reach the command, or did not end: $(cat "$work/stdout.txt")"
+grep -q $'\r' "$work/stdout.txt" && fail "the terminal changed the command's bytes (\\r added): $(od -c "$work/stdout.txt" | head)"
 python3 - "$work/capture.img" "$work/capture.trfrag" <<'PY' || fail "bad capture; guest-init said: $(grep -h 'guest-init' "$work/serial.txt" "$work/stdout.txt")"
 import struct, sys
 disk = open(sys.argv[1], "rb")

@@ -29,6 +29,7 @@
 #include "vmm/guest_memory.h"
 #include "vmm/kvm.h"
 #include "vmm/virtio/console.h"
+#include "vmm/virtio/input_port.h"
 #include "vmm/virtio/net/net_backend_factory.h"
 #include "vmm/virtio/notify_thread.h"
 #include "vmm/virtio/virtio_mmio.h"
@@ -150,6 +151,7 @@ struct Machine::Impl {
   std::vector<acpi::VirtioMmioSlot> virtio_slots;
   std::shared_ptr<Serial8250> serial;
   virtio::VirtioConsole* virtio_console = nullptr;  // owned by its transport
+  virtio::VirtioInputPort* input_port = nullptr;    // owned by its transport
   virtio::VirtioNet* virtio_net = nullptr;          // owned by its transport
   virtio::NotifyThread notify_thread;
   std::shared_ptr<ControlDevice> control;
@@ -269,6 +271,11 @@ void Machine::Impl::CreateVirtioDevices() {
     auto console = std::make_unique<virtio::VirtioConsole>(&memory, config.console_output);
     virtio_console = console.get();
     AddVirtioDevice(std::move(console));
+  }
+  if (!config.input_port.empty()) {
+    auto port = std::make_unique<virtio::VirtioInputPort>(&memory, config.input_port);
+    input_port = port.get();
+    AddVirtioDevice(std::move(port));
   }
   for (const auto& disk : config.disks) AddVirtioDevice(virtio::VirtioBlock::Open(disk, &memory));
   if (config.net) {
@@ -472,6 +479,7 @@ MachineResult Machine::Run() {
   StopEvent event = m.stop.Wait();
   m.serial->Shutdown();
   if (m.virtio_console) m.virtio_console->Shutdown();
+  if (m.input_port) m.input_port->Shutdown();
   if (m.virtio_net) m.virtio_net->Shutdown();
   m.notify_thread.Stop();
   for (auto& t : threads) t.join();
@@ -490,8 +498,13 @@ MachineResult Machine::Run() {
 }
 
 bool Machine::SendConsoleInput(std::span<const uint8_t> bytes) {
+  if (impl_->input_port) return impl_->input_port->EnqueueInput(bytes);
   if (impl_->virtio_console) return impl_->virtio_console->EnqueueInput(bytes);
   return impl_->serial->EnqueueInput(bytes);
+}
+
+void Machine::CloseConsoleInput() {
+  if (impl_->input_port) impl_->input_port->CloseInput();
 }
 
 void Machine::RequestStop(StopReason reason, std::string detail) {

@@ -67,6 +67,10 @@ struct MachineConfig {
   // The serial port exists either way; with kVirtio, console input goes to
   // the virtio-console and both devices' output reaches console_output.
   ConsoleDevice console = ConsoleDevice::kSerial;
+  // Non-empty: a virtio input port with this name (vmm/virtio/input_port.h)
+  // right after the console, which takes the host's input instead of the
+  // console so that the guest sees it end.
+  std::string input_port;
   // Also announce the virtio devices on the kernel command line
   // (virtio_mmio.device=4K@BASE:GSI), for kernels booted without ACPI;
   // kernels with ACPI find them in the DSDT and would see them twice.
@@ -101,9 +105,15 @@ class Machine {
   // Runs the VM to its end. Call once.
   MachineResult Run();
 
-  // Feeds host input to the serial console (blocking while the guest has
-  // not consumed earlier input). Returns false once the VM has stopped.
+  // Feeds host input to the console, or to the input port when there is
+  // one (blocking while the guest has not consumed earlier input). Returns
+  // false once the input cannot reach the guest any more (the VM stopped,
+  // or the guest closed the input port): stop reading.
   bool SendConsoleInput(std::span<const uint8_t> bytes);
+  // The host input ended. With an input port the guest reads end of file
+  // after the bytes sent before; a terminal console has no end, so without
+  // one this does nothing.
+  void CloseConsoleInput();
 
   // Asks the VM to stop from another thread; Run() then returns `reason`.
   void RequestStop(StopReason reason, std::string detail);

@@ -72,8 +72,10 @@ void tinyrange_request_set_cache_dir(tinyrange_request* request, const char* dir
 
 /* Where the command's streams go. Each output is a file descriptor or a
  * callback (called from a VM thread; keep it short); with neither it is
- * discarded. stdin_fd, if not -1, is read until end of file and fed to the
- * command's console. The structure may grow: set struct_size. */
+ * discarded. stdin_fd, if not -1, is read until end of file and is the
+ * command's stdin, which then ends as well; with -1 the command's stdin is
+ * at end of file. Output bytes arrive unchanged (no terminal in between).
+ * The structure may grow: set struct_size. */
 typedef void (*tinyrange_output_callback)(void* user, const char* data, size_t length);
 typedef struct tinyrange_io {
   size_t struct_size; /* sizeof(tinyrange_io) */

@@ -46,8 +46,12 @@ RawTerminal::~RawTerminal() {
 
 ConsoleInputPump::ConsoleInputPump(int fd, bool interactive,
                                    std::function<bool(std::span<const uint8_t>)> deliver,
-                                   std::function<void()> on_escape)
-    : fd_(fd), interactive_(interactive), deliver_(std::move(deliver)), on_escape_(std::move(on_escape)) {
+                                   std::function<void()> on_escape, std::function<void()> on_end)
+    : fd_(fd),
+      interactive_(interactive),
+      deliver_(std::move(deliver)),
+      on_escape_(std::move(on_escape)),
+      on_end_(std::move(on_end)) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) < 0) ThrowErrno("creating the console wake-up pipe");
   wake_read_.Reset(pipe_fds[0]);
@@ -75,7 +79,10 @@ void ConsoleInputPump::Loop() {
     if (!fds[0].revents) continue;
     ssize_t n = ::read(fd_, buffer.data(), buffer.size());
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) return;  // end of input: stop reading, leave the VM alone
+    if (n <= 0) {  // end of input: stop reading, say so, leave the VM alone
+      if (on_end_) on_end_();
+      return;
+    }
     std::span<const uint8_t> bytes(buffer.data(), static_cast<size_t>(n));
     if (!interactive_) {
       if (!deliver_(bytes)) return;

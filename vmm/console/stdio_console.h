@@ -4,7 +4,8 @@
 // When stdin is a terminal it is put in raw mode so every key (Ctrl-C
 // included) goes to the guest; Ctrl-A then 'x' ends the VM from the host.
 // When stdin is a pipe or file, bytes pass through untouched, and end of
-// input simply stops the pump: the guest keeps running and nothing hangs.
+// input stops the pump and is passed on (the guest's input port then reads
+// end of file); the guest keeps running and nothing hangs.
 #pragma once
 
 #include <termios.h>
@@ -51,9 +52,10 @@ class ConsoleInputPump {
  public:
   // `deliver` hands bytes to the guest and returns false once the VM has
   // stopped. `on_escape` runs when the escape sequence is typed (only
-  // recognised when `interactive`).
+  // recognised when `interactive`); `on_end`, if set, when `fd` reaches
+  // end of input (or fails).
   ConsoleInputPump(int fd, bool interactive, std::function<bool(std::span<const uint8_t>)> deliver,
-                   std::function<void()> on_escape);
+                   std::function<void()> on_escape, std::function<void()> on_end = {});
   ~ConsoleInputPump();  // stops and joins the thread
   ConsoleInputPump(const ConsoleInputPump&) = delete;
   ConsoleInputPump& operator=(const ConsoleInputPump&) = delete;
@@ -65,6 +67,7 @@ class ConsoleInputPump {
   bool interactive_;
   std::function<bool(std::span<const uint8_t>)> deliver_;
   std::function<void()> on_escape_;
+  std::function<void()> on_end_;
   ScopedFd wake_read_;
   ScopedFd wake_write_;
   std::thread thread_;

@@ -76,6 +76,7 @@ std::vector<uint8_t> BuildInitArchive(const PlanInit& init) {
   config.console = init.console;
   config.stderr_console = init.stderr_console;
   config.output = init.output;
+  config.stdin_port = init.stdin_port;
   config.archives_disk = init.archives_disk;
   config.capture_disk = init.capture_disk;
   config.ignore_script_errors = init.ignore_script_errors;

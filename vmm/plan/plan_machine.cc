@@ -44,6 +44,7 @@ MachineConfig MachineConfigFor(const VmPlan& plan, bool verbose_boot, ByteSink* 
   config.console = plan.console == "serial" ? ConsoleDevice::kSerial : ConsoleDevice::kVirtio;
   if (plan.console == "split") config.serial_output = serial;
   config.virtio_on_cmdline = plan.virtio_on_cmdline;
+  config.input_port = plan.input_port;
   for (const auto& d : plan.disks) {
     virtio::BlockOptions disk{d.path, d.read_only, d.id, {}, d.direct};
     for (const auto& part : d.parts) disk.archive_parts.push_back({part, {}});

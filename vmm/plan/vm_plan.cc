@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "guest-init/init_config.h"
 #include "vmm/virtio/net/mac_address.h"
 #include "vmm/vmm_error.h"
 
@@ -70,7 +71,8 @@ class PlanReader {
 
   PlanInit Init(const json& v) const {
     CheckKeys(v, ".init", {"binary", "argv", "env", "cwd", "hostname", "uid", "gid", "modules", "files", "network",
-                         "archives_disk", "capture_disk", "script_errors", "mounts", "console", "stderr_console", "output"});
+                         "archives_disk", "capture_disk", "script_errors", "mounts", "console", "stderr_console", "output",
+                         "stdin_port"});
     PlanInit init;
     if (v.contains("binary")) init.binary = HostPath(v["binary"], ".init.binary");
     if (!v.contains("argv")) Fail(".init.argv", "required: the command guest-init runs");
@@ -84,6 +86,7 @@ class PlanReader {
     if (v.contains("network")) init.network = String(v["network"], ".init.network");
     if (v.contains("console")) init.console = String(v["console"], ".init.console");
     if (v.contains("output")) init.output = String(v["output"], ".init.output");
+    if (v.contains("stdin_port")) init.stdin_port = String(v["stdin_port"], ".init.stdin_port");
     if (v.contains("stderr_console")) init.stderr_console = String(v["stderr_console"], ".init.stderr_console");
     if (v.contains("archives_disk")) init.archives_disk = String(v["archives_disk"], ".init.archives_disk");
     if (v.contains("capture_disk")) init.capture_disk = String(v["capture_disk"], ".init.capture_disk");
@@ -129,7 +132,7 @@ class PlanReader {
   VmPlan Plan(const json& root) const {
     CheckKeys(root, "", {"version", "kernel", "initrd", "cmdline", "default_cmdline", "cpus", "memory_mib",
                          "timeout_ms", "bzimage_entry", "console", "virtio_on_cmdline", "disks", "net", "shares",
-                         "init"});
+                         "input_port", "init"});
     if (!root.contains("version")) Fail(".version", "required (this tinyrange reads version 1)");
     uint64_t version = Unsigned(root["version"], ".version", UINT32_MAX);
     if (version != VmPlan::kVersion) {
@@ -146,6 +149,7 @@ class PlanReader {
     if (root.contains("timeout_ms")) plan.timeout_ms = Unsigned(root["timeout_ms"], ".timeout_ms", UINT64_MAX);
     if (root.contains("bzimage_entry")) plan.bzimage_entry = String(root["bzimage_entry"], ".bzimage_entry");
     if (root.contains("console")) plan.console = String(root["console"], ".console");
+    if (root.contains("input_port")) plan.input_port = String(root["input_port"], ".input_port");
     if (root.contains("virtio_on_cmdline")) {
       plan.virtio_on_cmdline = Bool(root["virtio_on_cmdline"], ".virtio_on_cmdline");
     }
@@ -224,8 +228,12 @@ void ValidateVmPlan(const VmPlan& plan, const std::string& source) {
   if (plan.console != "serial" && plan.console != "virtio" && plan.console != "split") {
     fail(".console: must be \"serial\", \"virtio\" or \"split\", not \"" + plan.console + "\"");
   }
-  size_t devices = plan.disks.size() + plan.shares.size() + (plan.console != "serial" ? 1 : 0) + (plan.net ? 1 : 0);
-  if (devices > 18) fail(".disks: at most 18 virtio devices (disks, shares, net, console) are supported");
+  size_t devices = plan.disks.size() + plan.shares.size() + (plan.console != "serial" ? 1 : 0) + (plan.net ? 1 : 0) +
+                   (plan.input_port.empty() ? 0 : 1);
+  if (devices > 18) fail(".disks: at most 18 virtio devices (disks, shares, net, consoles) are supported");
+  if (!plan.input_port.empty() && !IsValidPortName(plan.input_port)) {
+    fail(".input_port: \"" + plan.input_port + "\" must be 1 to 64 letters, digits, '.', '_' or '-'");
+  }
   if (plan.net) {
     // The spellings are the command line's; their parsers say what is wrong.
     try {
@@ -267,6 +275,9 @@ void ValidateVmPlan(const VmPlan& plan, const std::string& source) {
     if (init.console.empty() || init.console[0] != '/') fail(".init.console: must be an absolute guest path");
     if (!init.stderr_console.empty() && init.stderr_console[0] != '/') {
       fail(".init.stderr_console: must be an absolute guest path");
+    }
+    if (!init.stdin_port.empty() && init.stdin_port != plan.input_port) {
+      fail(".init.stdin_port: \"" + init.stdin_port + "\" is not the plan's input_port (\"" + plan.input_port + "\")");
     }
     auto has_disk = [&plan](const std::string& id) {
       for (const PlanDisk& d : plan.disks) {
@@ -343,6 +354,7 @@ std::string SerializeVmPlan(const VmPlan& plan) {
   if (plan.bzimage_entry != "auto") root["bzimage_entry"] = plan.bzimage_entry;
   if (plan.console != "serial") root["console"] = plan.console;
   if (plan.virtio_on_cmdline) root["virtio_on_cmdline"] = true;
+  if (!plan.input_port.empty()) root["input_port"] = plan.input_port;
   if (!plan.disks.empty()) {
     json disks = json::array();
     for (const auto& d : plan.disks) {
@@ -382,6 +394,7 @@ std::string SerializeVmPlan(const VmPlan& plan) {
     if (i.console != "/dev/console") init["console"] = i.console;
     if (!i.stderr_console.empty()) init["stderr_console"] = i.stderr_console;
     if (!i.output.empty()) init["output"] = i.output;
+    if (!i.stdin_port.empty()) init["stdin_port"] = i.stdin_port;
     if (!i.archives_disk.empty()) init["archives_disk"] = i.archives_disk;
     if (!i.capture_disk.empty()) init["capture_disk"] = i.capture_disk;
     if (i.ignore_script_errors) init["script_errors"] = "ignore";

@@ -18,6 +18,11 @@
 //                                      the host's stderr, a virtio-console (hvc0)
 //                                      on the host's stdin and stdout, so a
 //                                      command's stdout and stderr stay apart
+//   "input_port": "NAME",              optional: a virtio input port (a multiport
+//                                      virtio-console, /dev/vportNp0 in the guest
+//                                      with this name in sysfs) that takes the
+//                                      host's stdin instead of the console and
+//                                      reads end of file where the input ends
 //   "virtio_on_cmdline": false,        optional: also virtio_mmio.device= arguments
 //   "disks": [{"path": "PATH", "read_only": false, "id": "NAME", "direct": false}, ...],
 //                                      optional: virtio-blk disks, in slot order;
@@ -50,6 +55,11 @@
 //                                      script ends the run, or is only reported)
 //     "console": "/dev/console",       optional: the command's stdio device
 //     "stderr_console": "/dev/ttyS0",  optional: its stderr, when elsewhere
+//     "stdin_port": "NAME",            optional: the plan's input_port is the
+//                                      command's stdin, and its stdout and
+//                                      stderr devices are set to pass bytes
+//                                      unchanged (no terminal: no \r added,
+//                                      no echo)
 //     "output": "ID /PATH",            optional: after the command succeeds, copy
 //                                      /PATH to the disk with that id
 //                                      (guest-init/output_format.h)
@@ -91,6 +101,7 @@ struct PlanInit {
   std::string console = "/dev/console";  // the command's stdin, stdout (and stderr)
   std::string stderr_console;            // "" = the console
   std::string output;                    // "DISK_ID /GUEST/PATH": hand that file back (output_format.h)
+  std::string stdin_port;                // "" = stdin is the console
   std::string archives_disk;  // "" = run in the initramfs
   std::string capture_disk;   // "" = do not capture the install steps' changes
   bool ignore_script_errors = false;
@@ -138,6 +149,7 @@ struct VmPlan {
   std::string bzimage_entry = "auto";
   std::string console = "serial";
   bool virtio_on_cmdline = false;
+  std::string input_port;  // "" = none
   std::vector<PlanDisk> disks;
   std::optional<PlanNet> net;
   std::vector<PlanShare> shares;

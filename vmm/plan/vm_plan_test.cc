@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "vmm/plan/plan_machine.h"
 #include "vmm/vmm_error.h"
 
 namespace tinyrange {
@@ -189,6 +190,26 @@ TEST(VmPlanTest, NewRootInitFieldErrors) {
             std::string::npos);
   EXPECT_NE(ValidationError(R"({"version": 1, "kernel": "/k", "init": {"argv": ["a"], "mounts": [{"tag": "t"}]}})")
                 .find(".init.mounts[0]: needs both"),
+            std::string::npos);
+}
+
+TEST(VmPlanTest, InputPortRoundTripsAndIsChecked) {
+  VmPlan p = ParseVmPlan(R"({"version": 1, "kernel": "/k", "console": "split", "input_port": "tinyrange.stdin",
+                             "init": {"argv": ["cat"], "stdin_port": "tinyrange.stdin"}})",
+                         "plan.json", "/");
+  ValidateVmPlan(p, "plan.json");
+  EXPECT_EQ(p.input_port, "tinyrange.stdin");
+  VmPlan q = ParseVmPlan(SerializeVmPlan(p), "again.json", "/");
+  EXPECT_EQ(q.input_port, "tinyrange.stdin");
+  EXPECT_EQ(q.init->stdin_port, "tinyrange.stdin");
+  q.init.reset();  // no guest-init binary needed for the machine's shape
+  EXPECT_EQ(MachineConfigFor(q, false, nullptr, nullptr).input_port, "tinyrange.stdin");
+
+  EXPECT_NE(ValidationError(R"({"version": 1, "kernel": "/k", "input_port": "has space"})")
+                .find(".input_port: \"has space\" must be 1 to 64 letters"),
+            std::string::npos);
+  EXPECT_NE(ValidationError(R"({"version": 1, "kernel": "/k", "init": {"argv": ["a"], "stdin_port": "p"}})")
+                .find(".init.stdin_port: \"p\" is not the plan's input_port"),
             std::string::npos);
 }
 

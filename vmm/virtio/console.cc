@@ -66,21 +66,26 @@ void VirtioConsole::Transmit() {
   if (any) context->NotifyUsed(kTransmitQueue);
 }
 
-bool VirtioConsole::DeliverLocked(std::string* error) {
-  if (!context_ || input_.empty()) return false;
-  SplitQueue& q = context_->queue(kReceiveQueue);
+bool FillReceiveBuffers(SplitQueue& q, const GuestMemory& memory, std::deque<uint8_t>* input, std::string* error) {
   bool delivered = false;
-  while (!input_.empty()) {
+  std::vector<uint8_t> bytes;
+  while (!input->empty()) {
     auto chain = q.Pop(error);
     if (!chain) break;
-    ChainIo io(*memory_, *chain);
-    size_t n = std::min<size_t>(input_.size(), chain->writable_bytes);
-    std::vector<uint8_t> bytes(input_.begin(), input_.begin() + static_cast<long>(n));
+    ChainIo io(memory, *chain);
+    size_t n = std::min<size_t>(input->size(), chain->writable_bytes);
+    bytes.assign(input->begin(), input->begin() + static_cast<long>(n));
     if (!io.WriteWritable(0, bytes)) n = 0;
-    input_.erase(input_.begin(), input_.begin() + static_cast<long>(n));
+    input->erase(input->begin(), input->begin() + static_cast<long>(n));
     q.Push(chain->head, static_cast<uint32_t>(n));
     delivered = true;
   }
+  return delivered;
+}
+
+bool VirtioConsole::DeliverLocked(std::string* error) {
+  if (!context_ || input_.empty()) return false;
+  bool delivered = FillReceiveBuffers(context_->queue(kReceiveQueue), *memory_, &input_, error);
   if (input_.size() < kInputHighWater / 2) drained_.notify_all();
   return delivered;
 }

@@ -10,12 +10,19 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <string>
 
 #include "vmm/devices/byte_sink.h"
 #include "vmm/guest_memory.h"
 #include "vmm/virtio/virtio_device.h"
 
 namespace tinyrange::virtio {
+
+// Moves bytes from the front of `input` into the buffers the driver has
+// posted on `queue`, as many as fit; returns whether a buffer was used.
+// Shared by the console and the input port (input_port.h).
+bool FillReceiveBuffers(SplitQueue& queue, const GuestMemory& memory, std::deque<uint8_t>* input,
+                        std::string* error);
 
 class VirtioConsole : public VirtioDevice {
  public:

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "vmm/devices/bus.h"
@@ -75,8 +76,35 @@ class TestDriver {
   // length; the writable parts' final contents are read back into `parts`.
   uint32_t Submit(std::vector<Part>& parts) { return Submit(0, parts); }
   uint32_t Submit(uint16_t queue, std::vector<Part>& parts) {
+    PostAt(queue, parts, Data(queue));
     State& s = state_[queue];
+    uint32_t used_len = 0;
+    m_->ReadObject(Desc(queue) + 0x2000 + 4 + 8 * (s.used_seen % kQueueSize) + 4, &used_len);
+    ++s.used_seen;
     uint64_t data = Data(queue);
+    for (auto& p : parts) {
+      if (p.writable) m_->Read(data, p.bytes.data(), p.bytes.size());
+      data += (p.bytes.size() + 4095) & ~4095ULL;
+    }
+    return used_len;
+  }
+
+  // Makes one chain available on `queue` and kicks, without waiting for the
+  // device to use it (receive buffers the device fills later; see Used()).
+  // Each posted chain gets its own memory, in the upper half of the queue's
+  // buffer area (Submit's chains use the lower half).
+  void Post(uint16_t queue, const std::vector<Part>& parts) {
+    State& s = state_[queue];
+    uint64_t size = 0;
+    for (const auto& p : parts) size += (p.bytes.size() + 4095) & ~4095ULL;
+    if (s.post_cursor + size > 0x100000) s.post_cursor = 0;
+    PostAt(queue, parts, Data(queue) + 0x100000 + s.post_cursor);
+    s.post_cursor += size;
+  }
+
+ private:
+  void PostAt(uint16_t queue, const std::vector<Part>& parts, uint64_t data) {
+    State& s = state_[queue];
     uint16_t first = s.next_desc;
     for (size_t i = 0; i < parts.size(); ++i) {
       uint16_t index = static_cast<uint16_t>((first + i) % kQueueSize);
@@ -95,15 +123,23 @@ class TestDriver {
     ++s.avail_idx;
     m_->WriteObject(avail + 2, s.avail_idx);
     Out(0x050, queue);
-    uint32_t used_len = 0;
-    m_->ReadObject(Desc(queue) + 0x2000 + 4 + 8 * (s.used_seen % kQueueSize) + 4, &used_len);
-    ++s.used_seen;
-    data = Data(queue);
-    for (auto& p : parts) {
-      if (p.writable) m_->Read(data, p.bytes.data(), p.bytes.size());
-      data += (p.bytes.size() + 4095) & ~4095ULL;
-    }
-    return used_len;
+  }
+
+ public:
+  // The bytes the device wrote into the chain of used-ring entry `entry` of
+  // `queue` (its first descriptor), or nullopt if the device has not used
+  // that many buffers yet.
+  std::optional<std::vector<uint8_t>> Used(uint16_t queue, uint16_t entry) {
+    if (entry >= used_index(queue)) return std::nullopt;  // tests never wrap the ring
+    uint64_t element = Desc(queue) + 0x2000 + 4 + 8ULL * (entry % kQueueSize);
+    uint32_t head = 0, length = 0;
+    m_->ReadObject(element, &head);
+    m_->ReadObject(element + 4, &length);
+    uint64_t address = 0;
+    m_->ReadObject(Desc(queue) + 16ULL * head, &address);
+    std::vector<uint8_t> bytes(length);
+    m_->Read(address, bytes.data(), bytes.size());
+    return bytes;
   }
 
   uint16_t used_index(uint16_t queue = 0) {
@@ -117,6 +153,7 @@ class TestDriver {
   static uint64_t Data(uint16_t queue) { return kData + queue * 0x200000ULL; }
   struct State {
     uint16_t next_desc = 0, avail_idx = 0, used_seen = 0;
+    uint64_t post_cursor = 0;
   };
   VirtioMmioTransport* t_;
   const GuestMemory* m_;
