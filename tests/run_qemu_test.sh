@@ -117,4 +117,27 @@ python3 "$here/support/trfrag.py" disk "$work/vm.img" "${vm_parts[@]}"
 boot "$work/vm.img" "$work/vm"
 grep -q '^hello tinyrange' "$work/stdout.txt" || fail "build_vm run: stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
 
+# Debian trixie: its packages ship under /usr (the #!/bin/sh of a script
+# is dash's /usr/bin/sh in the merged root), and its kernel's modules are
+# .ko.xz under usr/lib/modules, decompressed on the host for guest-init.
+# The apt sources may list only bookworm: name the same mirror.
+mirror=$(awk '/^URIs:/ {print $2; exit} /^deb / {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' \
+  /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true)
+TR_DEBIAN_MIRROR=$mirror "$tr_bin" run --distro debian:trixie -p busybox --kernel debian --print-plan -- \
+  sh -c 'echo "trixie $(uname -r)"; echo "stdin: $(cat)"' > "$work/trixie.json" ||
+  fail "tr run could not prepare a trixie VM"
+"$tr_bin" vm --plan "$work/trixie.json" --write-initrd "$work/initrd.cpio"
+mapfile -t trixie_parts < <(python3 -c '
+import json, sys
+plan = json.load(open(sys.argv[1]))
+print(plan["kernel"])
+for part in plan["disks"][0]["parts"]: print(part)' "$work/trixie.json")
+kernel=${trixie_parts[0]}
+python3 "$here/support/trfrag.py" disk "$work/trixie.img" "${trixie_parts[@]:1}"
+truncate -s 0 "$work/capture.img"; truncate -s 1G "$work/capture.img"
+printf 'from trixie' > "$work/stdin.txt"
+boot "$work/trixie.img" "$work/trixie" "$work/stdin.txt"
+grep -q '^trixie .*-cloud-amd64$' "$work/stdout.txt" && grep -q '^stdin: from trixie$' "$work/stdout.txt" ||
+  fail "trixie run: stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
+
 echo "run_qemu_test: ok (guest-init unpacked, ran the install steps, captured $(wc -l <<<"$listing") paths)"

@@ -4,6 +4,9 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
+#include <string_view>
+#include <utility>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -13,6 +16,7 @@
 #include "builder/build/definitions.h"
 #include "builder/build/module_info.h"
 #include "builder/download/cache_file.h"
+#include "builder/packages/decompress.h"
 
 namespace tinyrange::build {
 
@@ -22,9 +26,51 @@ const std::vector<std::string>& GuestKernelModules() {
   return modules;
 }
 
+namespace {
+
+constexpr const char* kModuleSuffixes[] = {".ko", ".ko.xz", ".ko.gz", ".ko.zst"};
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Modules are a few MiB at most; anything far larger is not one.
+constexpr uint64_t kMaxModuleBytes = 256ULL << 20;
+
+}  // namespace
+
+bool IsModuleFile(const std::string& path) {
+  for (const char* suffix : kModuleSuffixes) {
+    if (EndsWith(path, suffix)) return true;
+  }
+  return false;
+}
+
+std::string ModuleElf(const std::string& path, std::string bytes) {
+  if (EndsWith(path, ".ko")) return bytes;
+  // The decompressor passes data it does not recognise through unchanged;
+  // a file that is not what its name says is an error instead.
+  static const std::pair<std::string_view, std::string_view> kMagic[] = {
+      {".xz", std::string_view("\xfd" "7zXZ\0", 6)}, {".gz", "\x1f\x8b"}, {".zst", "\x28\xb5\x2f\xfd"}};
+  for (const auto& [suffix, magic] : kMagic) {
+    if (EndsWith(path, suffix) && std::string_view(bytes).substr(0, magic.size()) != magic) {
+      throw BuildError(path + ": not " + std::string(suffix.substr(1)) + " data; the kernel package is damaged");
+    }
+  }
+  std::string error;
+  std::optional<std::string> elf = packages::DecompressBuffer(bytes, path, &error, kMaxModuleBytes);
+  if (!elf) throw BuildError(error);
+  return std::move(*elf);
+}
+
 std::string ModuleNameOf(const std::string& path) {
   std::string name = path.substr(path.rfind('/') + 1);
-  if (name.size() > 3 && name.compare(name.size() - 3, 3, ".ko") == 0) name.resize(name.size() - 3);
+  for (const char* suffix : kModuleSuffixes) {
+    if (EndsWith(name, suffix)) {
+      name.resize(name.size() - std::string_view(suffix).size());
+      break;
+    }
+  }
   for (char& c : name) {
     if (c == '-') c = '_';
   }
@@ -76,10 +122,13 @@ class KernelBundleDefinition final : public Definition {
       archive::ArchiveReader reader(archive);
       while (auto entry = reader.Next()) {
         const std::string& n = entry->name;
-        if (n.rfind("lib/modules/", 0) != 0 || entry->type != archive::EntryType::kFile) continue;
-        size_t slash = n.find('/', 12);
+        if (entry->type != archive::EntryType::kFile) continue;
+        // Under /usr from trixie on (the merged-/usr move), /lib before.
+        size_t start = n.rfind("lib/modules/", 0) == 0 ? 12 : n.rfind("usr/lib/modules/", 0) == 0 ? 16 : 0;
+        if (start == 0) continue;
+        size_t slash = n.find('/', start);
         if (slash == std::string::npos) continue;
-        std::string entry_version = n.substr(12, slash - 12);
+        std::string entry_version = n.substr(start, slash - start);
         if (!version.empty() && entry_version != version) {
           throw BuildError(plan_->Describe() + ": the kernel package holds modules of two versions (" + version +
                            ", " + entry_version + ")");
@@ -91,17 +140,19 @@ class KernelBundleDefinition final : public Definition {
           for (std::string line; std::getline(lines, line);) {
             if (!line.empty()) builtin.insert(ModuleNameOf(line));
           }
-        } else if (file.size() > 3 && file.compare(file.size() - 3, 3, ".ko") == 0) {
+        } else if (IsModuleFile(file)) {
           std::string name = ModuleNameOf(file);
-          depends[name] = ModuleDependencies(reader.ReadAll(), n);
+          depends[name] = ModuleDependencies(ModuleElf(n, reader.ReadAll()), n);
           path_of[name] = n;
         }
       }
     }
-    if (version.empty()) throw BuildError(plan_->Describe() + ": the kernel package has no lib/modules/VERSION/");
+    if (version.empty()) {
+      throw BuildError(plan_->Describe() + ": the kernel package has no lib/modules/VERSION/ (nor usr/lib/modules/)");
+    }
     if (depends.empty()) {
-      throw BuildError(plan_->Describe() + ": the kernel package has no uncompressed modules (.ko) under lib/modules/" +
-                       version + "; compressed modules are not supported");
+      throw BuildError(plan_->Describe() + ": the kernel package has no modules (.ko, .ko.xz, .ko.gz, .ko.zst) under "
+                       "lib/modules/" + version + "/");
     }
     std::vector<std::string> order = ModuleLoadOrder(depends, builtin, modules_);
     std::map<std::string, std::string> wanted;  // archive name -> output name
@@ -113,18 +164,23 @@ class KernelBundleDefinition final : public Definition {
     bool have_image = false;
     archive::ArchiveReader reader(archive);
     while (auto entry = reader.Next()) {
+      if (entry->type != archive::EntryType::kFile) continue;
       std::string target;
-      if (entry->name == image_name && entry->type == archive::EntryType::kFile) {
+      std::ofstream out;
+      if (entry->name == image_name) {
         target = ctx.output() + "/vmlinuz";
         have_image = true;
-      } else if (auto it = wanted.find(entry->name); it != wanted.end() && entry->type == archive::EntryType::kFile) {
+        out.open(target, std::ios::binary);
+        char buffer[1 << 16];
+        while (size_t n = reader.Read(buffer, sizeof buffer)) out.write(buffer, static_cast<std::streamsize>(n));
+      } else if (auto it = wanted.find(entry->name); it != wanted.end()) {
         target = ctx.output() + "/modules/" + it->second;
+        std::string elf = ModuleElf(entry->name, reader.ReadAll());
+        out.open(target, std::ios::binary);
+        out.write(elf.data(), static_cast<std::streamsize>(elf.size()));
       } else {
         continue;
       }
-      std::ofstream out(target, std::ios::binary);
-      char buffer[1 << 16];
-      while (size_t n = reader.Read(buffer, sizeof buffer)) out.write(buffer, static_cast<std::streamsize>(n));
       out.close();
       if (!out) throw BuildError("cannot write " + target);
     }

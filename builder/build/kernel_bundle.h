@@ -30,7 +30,9 @@ const std::vector<std::string>& GuestKernelModules();
 //                      with the modules in load order (dependencies first)
 // Modules the kernel has built in (modules.builtin) are left out. The
 // dependencies come from each module's .modinfo (module_info.h): packages
-// ship no modules.dep.
+// ship no modules.dep. Compressed modules (.ko.xz as Debian has shipped
+// them since trixie, .ko.gz as Alpine does, .ko.zst) are decompressed here,
+// so guest-init needs no decompressor and the kernel no MODULE_DECOMPRESS.
 DefinitionPtr KernelBundle(DefinitionPtr kernel_plan, std::vector<std::string> modules = GuestKernelModules());
 
 // The bundle of a Debian suite's cloud kernel: the versioned package that
@@ -45,8 +47,18 @@ DefinitionPtr DebianCloudKernel(const std::string& distro);
 std::vector<std::string> ModuleLoadOrder(const std::map<std::string, std::vector<std::string>>& depends,
                                          const std::set<std::string>& builtin, const std::vector<std::string>& wanted);
 
-// "kernel/fs/fuse/virtiofs.ko" -> "virtiofs" (a '-' in a file name is '_'
-// in the module name, as the kernel treats them alike).
+// "kernel/fs/fuse/virtiofs.ko" (or .ko.xz, .ko.gz, .ko.zst) -> "virtiofs"
+// (a '-' in a file name is '_' in the module name, as the kernel treats
+// them alike).
 std::string ModuleNameOf(const std::string& path);
+
+// Whether `path` names a kernel module file: .ko, or .ko compressed with
+// xz, gzip or zstd.
+bool IsModuleFile(const std::string& path);
+
+// The ELF bytes of the module file `path` whose contents are `bytes`:
+// decompressed when the name says it is compressed. Throws BuildError
+// naming `path` if that fails.
+std::string ModuleElf(const std::string& path, std::string bytes);
 
 }  // namespace tinyrange::build

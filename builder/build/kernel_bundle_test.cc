@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "builder/build/definition.h"
 #include "builder/build/module_info.h"
@@ -121,6 +126,50 @@ TEST(KernelBundleTest, CyclesAreErrors) {
 TEST(KernelBundleTest, ModuleNamesTreatDashAsUnderscore) {
   EXPECT_EQ(ModuleNameOf("kernel/fs/fuse/virtiofs.ko"), "virtiofs");
   EXPECT_EQ(ModuleNameOf("kernel/drivers/net/net-failover.ko"), "net_failover");
+}
+
+TEST(KernelBundleTest, CompressedModulesAreModulesByTheirNames) {
+  EXPECT_EQ(ModuleNameOf("kernel/drivers/virtio/virtio_mmio.ko.xz"), "virtio_mmio");
+  EXPECT_EQ(ModuleNameOf("kernel/fs/fuse/virtiofs.ko.gz"), "virtiofs");
+  EXPECT_EQ(ModuleNameOf("kernel/drivers/block/virtio_blk.ko.zst"), "virtio_blk");
+  EXPECT_TRUE(IsModuleFile("a/b.ko.xz"));
+  EXPECT_TRUE(IsModuleFile("a/b.ko"));
+  EXPECT_FALSE(IsModuleFile("a/modules.dep"));
+  EXPECT_FALSE(IsModuleFile("a/b.ko.bz2"));
+}
+
+// Compresses with the tool each format is named after, as a kernel
+// package's build does.
+std::string Compressed(const std::string& tool, const std::string& bytes) {
+  std::string path = ::testing::TempDir() + "module_" + std::to_string(getpid());
+  FILE* f = std::fopen(path.c_str(), "wb");
+  std::fwrite(bytes.data(), 1, bytes.size(), f);
+  std::fclose(f);
+  FILE* p = popen((tool + " -c < " + path).c_str(), "r");
+  std::string out;
+  char buffer[4096];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, p)) out.append(buffer, n);
+  EXPECT_EQ(pclose(p), 0) << tool;
+  std::remove(path.c_str());
+  return out;
+}
+
+TEST(KernelBundleTest, CompressedModulesAreDecompressedAndReadable) {
+  std::string elf = MakeModule(std::string("depends=virtio\0name=virtio_blk\0", 30));
+  for (const auto& [tool, suffix] : std::vector<std::pair<std::string, std::string>>{
+           {"xz", ".ko.xz"}, {"gzip", ".ko.gz"}, {"zstd -q", ".ko.zst"}}) {
+    std::string name = "kernel/drivers/block/virtio_blk" + suffix;
+    std::string decompressed = ModuleElf(name, Compressed(tool, elf));
+    EXPECT_EQ(decompressed, elf) << suffix;
+    EXPECT_EQ(ModuleDependencies(decompressed, name), std::vector<std::string>{"virtio"});
+  }
+  EXPECT_EQ(ModuleElf("plain.ko", elf), elf);
+  try {
+    ModuleElf("kernel/broken.ko.xz", "this is not xz data");
+    FAIL() << "accepted";
+  } catch (const BuildError& e) {
+    EXPECT_NE(std::string(e.what()).find("kernel/broken.ko.xz"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "builder/install/deb_control.h"
 #include "builder/install/install_error.h"
+#include "builder/install/merged_usr.h"
 #include "builder/install/script_interpreter.h"
 #include "builder/install/package_contents.h"
 #include "builder/install/tree_writer.h"
@@ -292,7 +293,9 @@ InstallResult InstallDebianPackages(const std::vector<PlannedArchive>& planned, 
     for (const char* script : {"preinst", "postinst"}) {
       auto it = package.control.find(script);
       if (it == package.control.end()) continue;
-      RequireInterpreter(package.name, script, ScriptInterpreter(it->second.data), installed,
+      std::string interpreter = ScriptInterpreter(it->second.data);
+      if (installed.count(MergedUsrAlias(interpreter))) continue;  // the root is merged-/usr
+      RequireInterpreter(package.name, script, interpreter, installed,
                          "Add a package that provides it (for /bin/sh: dash, which --base essential includes).");
     }
   }

@@ -291,6 +291,20 @@ TEST_F(DebianInstallTest, AScriptWithoutItsInterpreterIsNamed) {
   }
 }
 
+// From trixie on, dash ships /usr/bin/sh; in the merged-/usr root that is
+// the /bin/sh of "#!/bin/sh".
+TEST_F(DebianInstallTest, AnInterpreterUnderUsrServesItsMergedName) {
+  testing::WritePackageArchive(dir_ / "dash-usr.tr", "debian", "dash",
+                               {{"control",
+                                 "Package: dash\nVersion: 0.5.12-12\nArchitecture: amd64\n"
+                                 "Description: POSIX-compliant shell\n"}},
+                               {Dir("usr"), Dir("usr/bin"), File("usr/bin/dash", "ELF", 0755),
+                                Symlink("usr/bin/sh", "dash")});
+  InstallResult result =
+      InstallDebianPackages({{"dash", "0.5.12-12", "amd64", (dir_ / "dash-usr.tr").string()}, LibcBin()}, Options());
+  EXPECT_GT(result.steps, 0u);
+}
+
 TEST_F(DebianInstallTest, NoScriptsNoStepsArchive) {
   testing::WritePackageArchive(dir_ / "data.tr", "debian", "data",
                                {{"control",

@@ -12,6 +12,12 @@
 
 namespace tinyrange::install {
 
+// The other name of `path` in a merged-/usr root: "/bin/sh" and
+// "/usr/bin/sh" are one file (likewise /sbin, /lib, /lib64). "" for a path
+// outside those directories. Packages from trixie on ship under /usr, so a
+// "#!/bin/sh" is satisfied by a package installing /usr/bin/sh.
+std::string MergedUsrAlias(const std::string& path);
+
 // Writes the layout archive for `architecture` (lib64 only where the ABI
 // has it: amd64). Returns its SHA-256.
 std::string WriteMergedUsrLayout(const std::filesystem::path& path, const std::string& architecture, int64_t mtime);

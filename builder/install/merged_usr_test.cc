@@ -22,5 +22,15 @@ TEST(MergedUsrTest, DirectoriesThenSymlinksIntoUsr) {
   EXPECT_EQ(ReadArchive(dir / "arm.tr").size(), 7u);
 }
 
+TEST(MergedUsrTest, AliasesAreTheOtherNameOfOneFile) {
+  EXPECT_EQ(MergedUsrAlias("/bin/sh"), "/usr/bin/sh");
+  EXPECT_EQ(MergedUsrAlias("/usr/bin/sh"), "/bin/sh");
+  EXPECT_EQ(MergedUsrAlias("/sbin/ldconfig"), "/usr/sbin/ldconfig");
+  EXPECT_EQ(MergedUsrAlias("/usr/lib64/ld-linux-x86-64.so.2"), "/lib64/ld-linux-x86-64.so.2");
+  EXPECT_EQ(MergedUsrAlias("/usr/share/doc"), "");
+  EXPECT_EQ(MergedUsrAlias("/binary"), "");
+  EXPECT_EQ(MergedUsrAlias("/etc/passwd"), "");
+}
+
 }  // namespace
 }  // namespace tinyrange::install
