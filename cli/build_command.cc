@@ -14,6 +14,7 @@
 #include "builder/build/build_file.h"
 #include "builder/build/explain.h"
 #include "builder/build/target_memo.h"
+#include "builder/download/cache_file.h"
 #include "cli/command_options.h"
 #include "cli/commands.h"
 #include "sandbox/build_vm_runner.h"
@@ -26,8 +27,9 @@ namespace {
 
 constexpr int kExitBuildFailed = 1;
 
-// Copies the output to `destination` (hard links where the file system
-// allows: cache outputs are never modified), replacing it atomically.
+// Copies the output to `destination`, replacing it atomically. A copy,
+// never a hard link: what a user does to the file (mounting an ext4 image,
+// appending to a tarball) must not reach the cache entry behind it.
 void Export(const std::string& output, const std::string& destination) {
   fs::path target(destination);
   fs::path temp = target;
@@ -37,8 +39,8 @@ void Export(const std::string& output, const std::string& destination) {
   if (fs::is_directory(output)) {
     fs::copy(output, temp, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
   } else {
-    fs::create_hard_link(output, temp, ec);
-    if (ec) fs::copy_file(output, temp);
+    std::string error;
+    if (!download::CopyFileOut(output, temp.string(), &error)) throw std::runtime_error(error);
   }
   fs::rename(temp, target, ec);
   if (ec) {

@@ -25,6 +25,13 @@ grep -q helper <<<"$list" && fail "--list shows a function with parameters: $lis
 out=$("$tr_bin" build "$work/build.star:rootfs" -o "$work/rootfs.tar")
 [ -f "$out" ] || fail "no output at $out"
 cmp -s "$out" "$work/rootfs.tar" || fail "-o copy differs"
+# A copy, not the cache entry: changing it leaves the cache alone.
+[ "$(stat -c %i "$out")" != "$(stat -c %i "$work/rootfs.tar")" ] || fail "-o hard-linked the cache entry"
+cp "$out" "$work/pristine.tar"
+echo appended >> "$work/rootfs.tar"
+cmp -s "$out" "$work/pristine.tar" || fail "changing the -o file changed the cache entry"
+"$tr_bin" build "$work/build.star:rootfs" -o "$work/rootfs.tar" > /dev/null
+cmp -s "$out" "$work/rootfs.tar" || fail "-o did not replace the changed file"
 tar -tvf "$work/rootfs.tar" | grep -q -- '-rw------- 0/0 *6 .* etc/motd' || fail "tar lacks etc/motd 0600: $(tar -tvf "$work/rootfs.tar")"
 
 # Unchanged: the memo answers, with the same path.

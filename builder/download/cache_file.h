@@ -16,5 +16,13 @@ bool WriteFileAtomically(const std::string& path, const std::string& data, std::
 // Reads a whole file; false if it cannot be read.
 bool ReadWholeFile(const std::string& path, std::string* out);
 
+// Copies the regular file `from` to a new file `to` (which must not exist)
+// with `from`'s permission bits plus owner write: a reflink where the file
+// system shares extents (btrfs, XFS), else copy_file_range, else read and
+// write. Never a hard link: the copy may be changed without touching a
+// cache entry. False with *error naming the file on failure, leaving no
+// `to` behind.
+bool CopyFileOut(const std::string& from, const std::string& to, std::string* error);
+
 
 }  // namespace tinyrange::download
