@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "cli/commands.h"
 #include "sandbox/machine_outcome.h"
@@ -23,8 +25,16 @@ namespace tinyrange::cli {
 
 namespace {
 
+// The size of the terminal on `fd`, if it is one.
+std::optional<std::pair<uint16_t, uint16_t>> TerminalSize(int fd) {
+  winsize size {};
+  if (ioctl(fd, TIOCGWINSZ, &size) != 0 || size.ws_col == 0 || size.ws_row == 0) return std::nullopt;
+  return std::make_pair(size.ws_col, size.ws_row);
+}
+
 // Forwards SIGINT, SIGTERM and SIGHUP to the machine as a stop request,
-// so the terminal is restored and the exit status is ours.
+// so the terminal is restored and the exit status is ours; SIGWINCH, a
+// resized terminal, becomes the console's new size.
 class SignalWatcher {
  public:
   explicit SignalWatcher(Machine& machine) {
@@ -33,6 +43,7 @@ class SignalWatcher {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGWINCH);
     pthread_sigmask(SIG_BLOCK, &set, &saved_);
     signal_fd_.Reset(signalfd(-1, &set, SFD_CLOEXEC));
     int fds[2];
@@ -50,7 +61,10 @@ class SignalWatcher {
         if (p[1].revents) return;
         if (p[0].revents) {
           signalfd_siginfo info;
-          if (read(signal_fd_.get(), &info, sizeof info) == sizeof info) {
+          if (read(signal_fd_.get(), &info, sizeof info) != sizeof info) continue;
+          if (info.ssi_signo == SIGWINCH) {
+            if (auto size = TerminalSize(STDIN_FILENO)) machine.SetConsoleSize(size->first, size->second);
+          } else {
             machine.RequestStop(StopReason::kInterrupted,
                                 std::string("stopped by signal ") + strsignal(static_cast<int>(info.ssi_signo)));
           }
@@ -74,10 +88,19 @@ class SignalWatcher {
 
 }  // namespace
 
-MachineResult BootPlan(const VmPlan& plan, bool verbose_boot) {
+MachineResult BootPlan(const VmPlan& plan_in, bool verbose_boot) {
   FdSink console_out(STDOUT_FILENO);
   FdSink serial_out(STDERR_FILENO);
+  // A guest on our terminal starts at its size and follows its resizes.
+  VmPlan plan = plan_in;
+  std::optional<std::pair<uint16_t, uint16_t>> size;
+  if (plan.input_port.empty()) size = TerminalSize(STDIN_FILENO);
+  if (size && plan.init && plan.init->terminal_cols == 0) {
+    plan.init->terminal_cols = size->first;
+    plan.init->terminal_rows = size->second;
+  }
   MachineConfig config = MachineConfigFor(plan, verbose_boot, &console_out, &serial_out);
+  if (plan.console != "serial") config.console_size = size;
   config.epoch = ProcessStart();
   Machine machine(std::move(config));
   SignalWatcher signals(machine);

@@ -75,6 +75,14 @@ void PassBytesUnchanged(int fd) {
   tcsetattr(fd, TCSANOW, &mode);
 }
 
+void SetTerminalSize(int fd, unsigned short cols, unsigned short rows) {
+  if (!isatty(fd)) return;
+  winsize size = {};
+  size.ws_col = cols;
+  size.ws_row = rows;
+  ioctl(fd, TIOCSWINSZ, &size);
+}
+
 void AttachControllingTerminal(const char* console_path) {
   if (std::string_view(console_path) == kDefaultConsole) {
     int fd = open(kActiveConsoleFile, O_RDONLY | O_CLOEXEC);

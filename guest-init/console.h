@@ -25,6 +25,11 @@ int OpenInputPortAsStdin(const char* name, int timeout_ms, char* error, size_t e
 // "\n", no echo, no line editing or signal characters), as a pipe would.
 void PassBytesUnchanged(int fd);
 
+// Gives the terminal `fd` the host terminal's size, so that a shell or an
+// editor lays out its screen right from the start (no-op if `fd` is not a
+// terminal).
+void SetTerminalSize(int fd, unsigned short cols, unsigned short rows);
+
 // In the command's child, after setsid(): makes the console its controlling
 // terminal so that job control and Ctrl-C work. For /dev/console (see
 // active_console.h) the real device behind it is opened as stdio first.

@@ -29,6 +29,7 @@ constexpr KeySpelling kKeys[] = {
     {"stderr", InitConfigKey::kStderr},
     {"output", InitConfigKey::kOutput},
     {"stdin", InitConfigKey::kStdin},
+    {"winsize", InitConfigKey::kWinsize},
     {"end", InitConfigKey::kEnd},
 };
 
@@ -87,6 +88,17 @@ bool ParseId(std::string_view text, uint32_t* value) {
   return true;
 }
 
+bool ParseWinsize(std::string_view text, uint16_t* cols, uint16_t* rows) {
+  size_t x = text.find('x');
+  if (x == std::string_view::npos) return false;
+  uint32_t c = 0, r = 0;
+  if (!ParseId(Slice(text, 0, x), &c) || !ParseId(Slice(text, x + 1), &r)) return false;
+  if (c == 0 || r == 0 || c > 65535 || r > 65535) return false;
+  *cols = static_cast<uint16_t>(c);
+  *rows = static_cast<uint16_t>(r);
+  return true;
+}
+
 void FormatInitConfigError(const InitConfigError& error, char* out, size_t out_size) {
   if (out_size == 0) return;
   // Show at most 40 bytes of the key: enough to recognise it, and a garbage
@@ -132,7 +144,7 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
   bool seen_cwd = false, seen_hostname = false, seen_uid = false, seen_gid = false,
        seen_console = false, seen_net = false, seen_archives = false, seen_capture = false,
        seen_script_errors = false, seen_stderr = false, seen_output = false,
-       seen_stdin = false;
+       seen_stdin = false, seen_winsize = false;
   size_t capture_at = 0;
   std::string_view capture_key;
   // module-params must follow a module directly, and only once.
@@ -226,6 +238,12 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
         out->output = value;
         break;
       }
+      case InitConfigKey::kWinsize:
+        if (!once(&seen_winsize)) return Fail(error, "duplicate key", name, key_start);
+        if (!ParseWinsize(value, &out->winsize_cols, &out->winsize_rows)) {
+          return Fail(error, "expected COLSxROWS, each 1 to 65535", name, value_start);
+        }
+        break;
       case InitConfigKey::kStdin:
         if (!once(&seen_stdin)) return Fail(error, "duplicate key", name, key_start);
         if (!IsValidPortName(value)) {

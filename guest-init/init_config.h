@@ -62,6 +62,10 @@
 //                            that is the command's stdin; the command's
 //                            stdout and stderr terminals then pass bytes
 //                            unchanged, as a pipe would
+//   winsize        0..1      "COLSxROWS" (each 1..65535): the size of the
+//                            host's terminal, set on the console before the
+//                            command starts (later changes come through
+//                            the virtio-console's size)
 //
 // Anything else (an unknown key, a repeated single key, a bad number, a
 // missing terminator, data after `end`, another magic or version) is an
@@ -108,6 +112,7 @@ enum class InitConfigKey : uint8_t {
   kStderr,
   kOutput,
   kStdin,
+  kWinsize,
   kEnd,
 };
 
@@ -140,6 +145,8 @@ struct InitConfigView {
   std::string_view stderr_console;  // empty: the console
   std::string_view output;          // "DISK_ID PATH", or empty
   std::string_view stdin_port;      // input port name; empty: stdin is the console
+  uint16_t winsize_cols = 0;        // 0: no winsize given
+  uint16_t winsize_rows = 0;
   uint32_t uid = 0;
   uint32_t gid = 0;
   std::string_view net;       // empty: no interface to configure
@@ -202,6 +209,9 @@ class InitConfigCursor {
  private:
   std::string_view rest_;
 };
+
+// Parses "COLSxROWS" (each 1..65535); false if malformed.
+bool ParseWinsize(std::string_view text, uint16_t* cols, uint16_t* rows);
 
 // Parses a decimal uid/gid: digits only, no sign, at most 4294967294
 // (4294967295 is (uid_t)-1, which setuid(2) treats as "unchanged").

@@ -611,3 +611,32 @@ TEST(InitConfigStdinTest, StdinPortParsesAndRoundTrips) {
 
 }  // namespace
 }  // namespace tinyrange
+
+namespace tinyrange {
+namespace {
+
+TEST(InitConfigWinsizeTest, WinsizeParsesRoundTripsAndIsChecked) {
+  std::string head = "tinyrange-init-config 1\n" + std::string("argv\0sh\0", 8);
+  std::string end("end\0\0", 5);
+  InitConfigView view;
+  InitConfigError error;
+  ASSERT_TRUE(ParseInitConfig(head + std::string("winsize\0" "101x33\0", 15) + end, &view, &error)) << error.message;
+  EXPECT_EQ(view.winsize_cols, 101);
+  EXPECT_EQ(view.winsize_rows, 33);
+  for (std::string bad : {"0x5", "5x0", "65536x1", "80", "x24", "80x", "80x24x1", "-1x5"}) {
+    EXPECT_FALSE(ParseInitConfig(head + "winsize" + std::string(1, '\0') + bad + std::string(1, '\0') + end, &view,
+                                 &error))
+        << bad;
+    EXPECT_STREQ(error.message, "expected COLSxROWS, each 1 to 65535") << bad;
+  }
+  InitConfig config;
+  config.argv = {"sh"};
+  config.winsize_cols = 65535;
+  config.winsize_rows = 1;
+  InitConfig decoded;
+  ASSERT_TRUE(DecodeInitConfig(EncodeInitConfig(config), &decoded, &error)) << error.message;
+  EXPECT_EQ(decoded, config);
+}
+
+}  // namespace
+}  // namespace tinyrange

@@ -39,6 +39,10 @@ std::string EncodeInitConfig(const InitConfig& config) {
   if (!config.stderr_console.empty()) Append(&out, InitConfigKey::kStderr, config.stderr_console, "stderr");
   if (!config.output.empty()) Append(&out, InitConfigKey::kOutput, config.output, "output");
   if (!config.stdin_port.empty()) Append(&out, InitConfigKey::kStdin, config.stdin_port, "stdin");
+  if (config.winsize_cols != 0 || config.winsize_rows != 0) {
+    Append(&out, InitConfigKey::kWinsize,
+           std::to_string(config.winsize_cols) + "x" + std::to_string(config.winsize_rows), "winsize");
+  }
   if (!config.net.empty()) Append(&out, InitConfigKey::kNet, config.net, "net");
   if (!config.archives_disk.empty()) {
     Append(&out, InitConfigKey::kArchives, config.archives_disk, "archives disk");
@@ -77,6 +81,8 @@ bool DecodeInitConfig(std::string_view data, InitConfig* out, InitConfigError* e
   config.stderr_console = view.stderr_console;
   config.output = view.output;
   config.stdin_port = view.stdin_port;
+  config.winsize_cols = view.winsize_cols;
+  config.winsize_rows = view.winsize_rows;
   config.net = view.net;
   config.uid = view.uid;
   config.gid = view.gid;

@@ -41,6 +41,8 @@ struct InitConfig {
   std::string stderr_console;  // "" = the console
   std::string output;          // "DISK_ID /PATH", or "" for none
   std::string stdin_port;      // input port name, or "" for the console
+  uint16_t winsize_cols = 0;   // the terminal's size; 0: none
+  uint16_t winsize_rows = 0;
   std::string net;            // "IFACE ADDRESS/PREFIX GATEWAY DNS", or "" for none
   std::string archives_disk;  // archive disk id (virtio-blk serial), or "" for none
   std::string capture_disk;   // capture disk id, or "" for none (needs archives_disk)

@@ -93,9 +93,22 @@ grep -q '\.tinyrange/install' <<<"$listing" && fail "the capture holds the insta
 grep -q '^dpkg: install ok installed' "$work/stdout.txt" || fail "dpkg does not see busybox installed: $(cat "$work/stdout.txt")"
 
 # The second boot unpacks the captured state instead of running the steps.
+# It is the plan a terminal gets (no input port; tr would fill in its
+# terminal's size at boot): the console has that size.
+python3 - "$work/plan.json" "$work/terminal.json" <<'PY'
+import json, sys
+plan = json.load(open(sys.argv[1]))
+del plan["input_port"]
+del plan["init"]["stdin_port"]
+plan["init"]["terminal_size"] = {"cols": 101, "rows": 33}
+plan["init"]["argv"] = ["sh", "-c", 'echo "stdout: $(grep -c ^root: /etc/passwd) root"; echo "size: $(stty size)"']
+json.dump(plan, open(sys.argv[2], "w"))
+PY
+"$tr_bin" vm --plan "$work/terminal.json" --write-initrd "$work/initrd.cpio"
 python3 "$here/support/trfrag.py" disk "$work/cached.img" "${parts[@]:1:${#parts[@]}-2}" "$work/capture.trfrag"
 boot "$work/cached.img" "$work/second"
 grep -q '^stdout: 1 root' "$work/stdout.txt" || fail "second boot: stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
+grep -q '^size: 33 101' "$work/stdout.txt" || fail "the console does not have the terminal's size: $(cat "$work/stdout.txt")"
 grep -q 'install script' "$work/serial.txt" && fail "second boot ran install scripts: $(cat "$work/serial.txt")"
 # A define.build_vm VM through tr run --file: an added file, an
 # environment and a setup command, then the command.

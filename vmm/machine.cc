@@ -268,7 +268,9 @@ void Machine::Impl::AddVirtioDevice(std::unique_ptr<virtio::VirtioDevice> device
 void Machine::Impl::CreateVirtioDevices() {
   // The console first, so it is always slot 0.
   if (config.console == ConsoleDevice::kVirtio) {
-    auto console = std::make_unique<virtio::VirtioConsole>(&memory, config.console_output);
+    std::optional<virtio::VirtioConsole::Size> size;
+    if (config.console_size) size = virtio::VirtioConsole::Size{config.console_size->first, config.console_size->second};
+    auto console = std::make_unique<virtio::VirtioConsole>(&memory, config.console_output, size);
     virtio_console = console.get();
     AddVirtioDevice(std::move(console));
   }
@@ -501,6 +503,10 @@ bool Machine::SendConsoleInput(std::span<const uint8_t> bytes) {
   if (impl_->input_port) return impl_->input_port->EnqueueInput(bytes);
   if (impl_->virtio_console) return impl_->virtio_console->EnqueueInput(bytes);
   return impl_->serial->EnqueueInput(bytes);
+}
+
+void Machine::SetConsoleSize(uint16_t cols, uint16_t rows) {
+  if (impl_->virtio_console) impl_->virtio_console->SetSize(cols, rows);
 }
 
 void Machine::CloseConsoleInput() {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "vmm/arch/x86_64/boot_loader.h"
@@ -67,6 +68,9 @@ struct MachineConfig {
   // The serial port exists either way; with kVirtio, console input goes to
   // the virtio-console and both devices' output reaches console_output.
   ConsoleDevice console = ConsoleDevice::kSerial;
+  // With the virtio console: the host terminal's size, reported to the
+  // guest (VIRTIO_CONSOLE_F_SIZE) and updated with SetConsoleSize().
+  std::optional<std::pair<uint16_t, uint16_t>> console_size;  // cols, rows
   // Non-empty: a virtio input port with this name (vmm/virtio/input_port.h)
   // right after the console, which takes the host's input instead of the
   // console so that the guest sees it end.
@@ -114,6 +118,8 @@ class Machine {
   // after the bytes sent before; a terminal console has no end, so without
   // one this does nothing.
   void CloseConsoleInput();
+  // The host terminal was resized (with a console_size at creation).
+  void SetConsoleSize(uint16_t cols, uint16_t rows);
 
   // Asks the VM to stop from another thread; Run() then returns `reason`.
   void RequestStop(StopReason reason, std::string detail);

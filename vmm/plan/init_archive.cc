@@ -77,6 +77,8 @@ std::vector<uint8_t> BuildInitArchive(const PlanInit& init) {
   config.stderr_console = init.stderr_console;
   config.output = init.output;
   config.stdin_port = init.stdin_port;
+  config.winsize_cols = init.terminal_cols;
+  config.winsize_rows = init.terminal_rows;
   config.archives_disk = init.archives_disk;
   config.capture_disk = init.capture_disk;
   config.ignore_script_errors = init.ignore_script_errors;

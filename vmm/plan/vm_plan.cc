@@ -72,7 +72,7 @@ class PlanReader {
   PlanInit Init(const json& v) const {
     CheckKeys(v, ".init", {"binary", "argv", "env", "cwd", "hostname", "uid", "gid", "modules", "files", "network",
                          "archives_disk", "capture_disk", "script_errors", "mounts", "console", "stderr_console", "output",
-                         "stdin_port"});
+                         "stdin_port", "terminal_size"});
     PlanInit init;
     if (v.contains("binary")) init.binary = HostPath(v["binary"], ".init.binary");
     if (!v.contains("argv")) Fail(".init.argv", "required: the command guest-init runs");
@@ -87,6 +87,18 @@ class PlanReader {
     if (v.contains("console")) init.console = String(v["console"], ".init.console");
     if (v.contains("output")) init.output = String(v["output"], ".init.output");
     if (v.contains("stdin_port")) init.stdin_port = String(v["stdin_port"], ".init.stdin_port");
+    if (v.contains("terminal_size")) {
+      const json& size = v["terminal_size"];
+      CheckKeys(size, ".init.terminal_size", {"cols", "rows"});
+      if (!size.contains("cols") || !size.contains("rows")) {
+        Fail(".init.terminal_size", "needs both \"cols\" and \"rows\"");
+      }
+      init.terminal_cols = static_cast<uint16_t>(Unsigned(size["cols"], ".init.terminal_size.cols", 65535));
+      init.terminal_rows = static_cast<uint16_t>(Unsigned(size["rows"], ".init.terminal_size.rows", 65535));
+      if (init.terminal_cols == 0 || init.terminal_rows == 0) {
+        Fail(".init.terminal_size", "cols and rows must be at least 1");
+      }
+    }
     if (v.contains("stderr_console")) init.stderr_console = String(v["stderr_console"], ".init.stderr_console");
     if (v.contains("archives_disk")) init.archives_disk = String(v["archives_disk"], ".init.archives_disk");
     if (v.contains("capture_disk")) init.capture_disk = String(v["capture_disk"], ".init.capture_disk");
@@ -395,6 +407,7 @@ std::string SerializeVmPlan(const VmPlan& plan) {
     if (!i.stderr_console.empty()) init["stderr_console"] = i.stderr_console;
     if (!i.output.empty()) init["output"] = i.output;
     if (!i.stdin_port.empty()) init["stdin_port"] = i.stdin_port;
+    if (i.terminal_cols != 0) init["terminal_size"] = {{"cols", i.terminal_cols}, {"rows", i.terminal_rows}};
     if (!i.archives_disk.empty()) init["archives_disk"] = i.archives_disk;
     if (!i.capture_disk.empty()) init["capture_disk"] = i.capture_disk;
     if (i.ignore_script_errors) init["script_errors"] = "ignore";

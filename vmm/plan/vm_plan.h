@@ -60,6 +60,10 @@
 //                                      stderr devices are set to pass bytes
 //                                      unchanged (no terminal: no \r added,
 //                                      no echo)
+//     "terminal_size": {"cols": 80, "rows": 24},
+//                                      optional: the console's initial size;
+//                                      tr fills it in at boot from its own
+//                                      terminal when the guest has one
 //     "output": "ID /PATH",            optional: after the command succeeds, copy
 //                                      /PATH to the disk with that id
 //                                      (guest-init/output_format.h)
@@ -102,6 +106,8 @@ struct PlanInit {
   std::string stderr_console;            // "" = the console
   std::string output;                    // "DISK_ID /GUEST/PATH": hand that file back (output_format.h)
   std::string stdin_port;                // "" = stdin is the console
+  uint16_t terminal_cols = 0;            // 0 = no size given
+  uint16_t terminal_rows = 0;
   std::string archives_disk;  // "" = run in the initramfs
   std::string capture_disk;   // "" = do not capture the install steps' changes
   bool ignore_script_errors = false;

@@ -213,5 +213,30 @@ TEST(VmPlanTest, InputPortRoundTripsAndIsChecked) {
             std::string::npos);
 }
 
+TEST(VmPlanTest, TerminalSizeRoundTripsAndIsChecked) {
+  VmPlan p = ParseVmPlan(R"({"version": 1, "kernel": "/k",
+                             "init": {"argv": ["sh"], "terminal_size": {"cols": 132, "rows": 43}}})",
+                         "plan.json", "/");
+  EXPECT_EQ(p.init->terminal_cols, 132);
+  EXPECT_EQ(p.init->terminal_rows, 43);
+  VmPlan q = ParseVmPlan(SerializeVmPlan(p), "again.json", "/");
+  EXPECT_EQ(q.init->terminal_cols, 132);
+  EXPECT_EQ(q.init->terminal_rows, 43);
+  auto error = [](const std::string& size) {
+    try {
+      ParseVmPlan(R"({"version": 1, "kernel": "/k", "init": {"argv": ["sh"], "terminal_size": )" + size + "}}",
+                  "plan.json", "/");
+    } catch (const VmmError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(error(R"({"cols": 80})").find(".init.terminal_size: needs both"), std::string::npos);
+  EXPECT_NE(error(R"({"cols": 0, "rows": 5})").find("at least 1"), std::string::npos);
+  EXPECT_NE(error(R"({"cols": 70000, "rows": 5})").find(".init.terminal_size.cols: must be at most 65535"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"cols": 8, "rows": 5, "x": 1})").find(".init.terminal_size"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tinyrange

@@ -8,10 +8,30 @@
 namespace tinyrange::virtio {
 
 void VirtioConsole::ReadConfig(uint64_t offset, std::span<uint8_t> data) {
-  // cols, rows, max_nr_ports, emerg_wr: only meaningful with features we
-  // do not offer; report a plain 80x25 single-port console.
-  uint8_t config[12] = {80, 0, 25, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+  // cols, rows (meaningful with F_SIZE; 80x25 otherwise), max_nr_ports
+  // (one: no multiport), emerg_wr.
+  Size size;
+  {
+    std::lock_guard lock(mu_);
+    size = size_;
+  }
+  uint8_t config[12] = {static_cast<uint8_t>(size.cols), static_cast<uint8_t>(size.cols >> 8),
+                        static_cast<uint8_t>(size.rows), static_cast<uint8_t>(size.rows >> 8),
+                        1, 0, 0, 0, 0, 0, 0, 0};
   ReadConfigBytes(config, offset, data);
+}
+
+void VirtioConsole::SetSize(uint16_t cols, uint16_t rows) {
+  if (!reports_size_ || cols == 0 || rows == 0) return;
+  VirtioContext* context;
+  {
+    std::lock_guard lock(mu_);
+    if (size_.cols == cols && size_.rows == rows) return;
+    size_ = {cols, rows};
+    context = context_;
+  }
+  // Outside our lock, as for NotifyUsed.
+  if (context && (context->negotiated_features() & kFeatureSize)) context->NotifyConfigChanged();
 }
 
 void VirtioConsole::Activate(VirtioContext* context) {

@@ -64,5 +64,46 @@ TEST_F(VirtioConsoleTest, ConfigIsASinglePort) {
   EXPECT_EQ(config[4], 1);
 }
 
+// With the host terminal's size: F_SIZE, the size in the config, and a
+// configuration change (new generation, interrupt bit 1) on a resize.
+TEST(VirtioConsoleSizeTest, ResizesReachTheDriver) {
+  GuestMemory memory = GuestMemory::CreateX86(8 << 20);
+  StringSink sink;
+  auto c = std::make_unique<VirtioConsole>(&memory, &sink, VirtioConsole::Size{132, 43});
+  VirtioConsole* console = c.get();
+  VirtioMmioTransport transport(std::move(c), &memory, nullptr);
+  TestDriver driver(&transport, &memory, 2);
+  EXPECT_TRUE(driver.Features() & VirtioConsole::kFeatureSize);
+  ASSERT_TRUE(driver.Start());
+  auto config = [&] {
+    uint8_t bytes[4];
+    transport.Read(0x100, bytes);
+    return std::make_pair(bytes[0] | bytes[1] << 8, bytes[2] | bytes[3] << 8);
+  };
+  EXPECT_EQ(config(), std::make_pair(132, 43));
+  uint32_t generation = driver.In(0x0fc);
+  EXPECT_EQ(driver.In(0x060) & 2u, 0u);
+  console->SetSize(200, 50);
+  EXPECT_EQ(config(), std::make_pair(200, 50));
+  EXPECT_NE(driver.In(0x0fc), generation);
+  EXPECT_EQ(driver.In(0x060) & 2u, 2u);
+  driver.Out(0x064, 2);  // acknowledged
+  console->SetSize(200, 50);  // no change, no interrupt
+  EXPECT_EQ(driver.In(0x060) & 2u, 0u);
+}
+
+TEST(VirtioConsoleSizeTest, WithoutASizeThereIsNoFeatureAndNoResize) {
+  GuestMemory memory = GuestMemory::CreateX86(8 << 20);
+  StringSink sink;
+  auto c = std::make_unique<VirtioConsole>(&memory, &sink);
+  VirtioConsole* console = c.get();
+  VirtioMmioTransport transport(std::move(c), &memory, nullptr);
+  TestDriver driver(&transport, &memory, 2);
+  EXPECT_FALSE(driver.Features() & VirtioConsole::kFeatureSize);
+  ASSERT_TRUE(driver.Start());
+  console->SetSize(100, 30);
+  EXPECT_EQ(driver.In(0x060) & 2u, 0u);
+}
+
 }  // namespace
 }  // namespace tinyrange::virtio

@@ -34,6 +34,8 @@ class VirtioContext {
   virtual SplitQueue& queue(uint16_t index) = 0;
   // Raises the used-buffer interrupt if the driver wants one for `queue`.
   virtual void NotifyUsed(uint16_t queue) = 0;
+  // The device's configuration changed (a new generation): tell the driver.
+  virtual void NotifyConfigChanged() = 0;
   // The guest broke the protocol: set DEVICE_NEEDS_RESET and tell the driver.
   virtual void NeedsReset(const std::string& why) = 0;
   virtual uint64_t negotiated_features() const = 0;

@@ -226,6 +226,13 @@ void VirtioMmioTransport::NotifyUsed(uint16_t queue_index) {
   UpdateInterruptLocked();
 }
 
+void VirtioMmioTransport::NotifyConfigChanged() {
+  std::lock_guard lock(mu_);
+  ++config_generation_;
+  interrupt_status_ |= kInterruptConfigChange;
+  UpdateInterruptLocked();
+}
+
 void VirtioMmioTransport::NeedsReset(const std::string& why) {
   std::lock_guard lock(mu_);
   if (needs_reset_reason_.empty()) needs_reset_reason_ = why;

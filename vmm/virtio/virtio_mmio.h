@@ -73,6 +73,7 @@ class VirtioMmioTransport : public BusDevice, private VirtioContext {
   SplitQueue& queue(uint16_t index) override { return queues_[index]; }
   void NotifyUsed(uint16_t queue) override;
   void NeedsReset(const std::string& why) override;
+  void NotifyConfigChanged() override;
   uint64_t negotiated_features() const override { return driver_features_; }
 
   std::unique_ptr<VirtioDevice> device_;
