@@ -25,11 +25,15 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
   sh -c 'echo "stdout: $(grep -c ^root: /etc/passwd) root"; dpkg-query -W -f="dpkg: \${Status}\n" busybox; echo "stdin: $(cat | tr a-z A-Z)"; echo "stderr line" >&2; exit 3' \
   > "$work/plan.json"
 "$tr_bin" vm --plan "$work/plan.json" --write-initrd "$work/initrd.cpio"
-mapfile -t parts < <(python3 -c '
+# Prints a plan's kernel, then the parts of its archive disk, one a line.
+plan_files() {  # PLAN
+  python3 -c '
 import json, sys
 plan = json.load(open(sys.argv[1]))
 print(plan["kernel"])
-for part in plan["disks"][0]["parts"]: print(part)' "$work/plan.json")
+for part in plan["disks"][0]["parts"]: print(part)' "$1"
+}
+mapfile -t parts < <(plan_files "$work/plan.json")
 kernel=${parts[0]}
 python3 "$here/support/trfrag.py" disk "$work/archives.img" "${parts[@]:1}"
 truncate -s 1G "$work/capture.img"
@@ -123,10 +127,8 @@ vm = define.build_vm([
 STAR
 "$tr_bin" run --file "$work/vm.star:vm" --kernel debian --print-plan -- cat /root/greeting > "$work/vm.json"
 "$tr_bin" vm --plan "$work/vm.json" --write-initrd "$work/initrd.cpio"
-mapfile -t vm_parts < <(python3 -c '
-import json, sys
-for part in json.load(open(sys.argv[1]))["disks"][0]["parts"]: print(part)' "$work/vm.json")
-python3 "$here/support/trfrag.py" disk "$work/vm.img" "${vm_parts[@]}"
+mapfile -t vm_parts < <(plan_files "$work/vm.json")
+python3 "$here/support/trfrag.py" disk "$work/vm.img" "${vm_parts[@]:1}"
 boot "$work/vm.img" "$work/vm"
 grep -q '^hello tinyrange' "$work/stdout.txt" || fail "build_vm run: stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
 
@@ -140,11 +142,7 @@ TR_DEBIAN_MIRROR=$mirror "$tr_bin" run --distro debian:trixie -p busybox --kerne
   sh -c 'echo "trixie $(uname -r)"; echo "stdin: $(cat)"' > "$work/trixie.json" ||
   fail "tr run could not prepare a trixie VM"
 "$tr_bin" vm --plan "$work/trixie.json" --write-initrd "$work/initrd.cpio"
-mapfile -t trixie_parts < <(python3 -c '
-import json, sys
-plan = json.load(open(sys.argv[1]))
-print(plan["kernel"])
-for part in plan["disks"][0]["parts"]: print(part)' "$work/trixie.json")
+mapfile -t trixie_parts < <(plan_files "$work/trixie.json")
 kernel=${trixie_parts[0]}
 python3 "$here/support/trfrag.py" disk "$work/trixie.img" "${trixie_parts[@]:1}"
 truncate -s 0 "$work/capture.img"; truncate -s 1G "$work/capture.img"
