@@ -1,6 +1,6 @@
 /* An example of embedding tinyrange: runs a command in a fresh VM with
- * some packages installed, streams its output, and prints the result
- * record.
+ * some packages installed, feeds it our stdin, streams its output, and
+ * prints the result record.
  *
  *   run_command [--kernel K] [--base B] PACKAGE... -- COMMAND ARGS...
  *
@@ -33,8 +33,9 @@ int main(int argc, char** argv) {
   tinyrange_request_set_command(request, (const char* const*)(argv + i + 1));
   tinyrange_request_set_timeout(request, 600);
 
-  /* The command's stdout and stderr go to ours, kept apart. */
-  tinyrange_io io = {sizeof io, -1, STDOUT_FILENO, STDERR_FILENO, NULL, NULL, NULL};
+  /* Our stdin is the command's, up to its end; the command's stdout and
+   * stderr go to ours, kept apart. */
+  tinyrange_io io = {sizeof io, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, NULL, NULL, NULL};
   tinyrange_result* result = NULL;
   int ran = tinyrange_run(request, &io, &result);
   tinyrange_request_free(request);

@@ -11,11 +11,14 @@ export XDG_CACHE_HOME=$work/cache
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-  out=$("$example" --base none dash busybox -- busybox sh -c 'echo to-stdout; echo to-stderr >&2; exit 3' 2>"$work/err") && rc=0 || rc=$?
+  out=$("$example" --base none dash busybox -- busybox sh -c 'echo to-stdout; echo to-stderr >&2; exit 3' \
+    2>"$work/err" </dev/null) && rc=0 || rc=$?
   [ $rc -eq 3 ] || fail "status $rc, expected 3: $(cat "$work/err")"
   [ "$out" = to-stdout ] || fail "stdout: $out"
   grep -q '^to-stderr' "$work/err" || fail "stderr: $(cat "$work/err")"
   grep -q '"exit_status":3' "$work/err" || fail "result record: $(cat "$work/err")"
+  out=$(printf 'one\ntwo\n' | "$example" --base none dash busybox -- busybox wc -l) || fail "wc -l failed"
+  [ "$out" = 2 ] || fail "stdin did not reach the command, or did not end: $out"
 else
   printf 'not booted' > "$work/kernel"
   "$example" --kernel "$work/kernel" --base none dash busybox -- busybox true 2>"$work/err" && rc=0 || rc=$?
