@@ -100,6 +100,18 @@ echo "run_qemu_test: QEMU made no progress in 200 s (attempt $attempt): $(tail -
 done
 cp "$2.stdout" "$work/stdout.txt"; cp "$2.serial" "$work/serial.txt"
 }
+# Boots PLAN as it is printed: its initrd, its archive disk (NAME.img), a
+# fresh capture disk and STDIN_TEXT on stdin. Leaves the plan's kernel and
+# parts in $kernel and plan_parts.
+boot_plan() {  # PLAN NAME STDIN_TEXT
+"$tr_bin" vm --plan "$1" --write-initrd "$work/initrd.cpio"
+mapfile -t plan_parts < <(plan_files "$1")
+kernel=${plan_parts[0]}
+python3 "$here/support/trfrag.py" disk "$work/$2.img" "${plan_parts[@]:1}"
+truncate -s 0 "$work/capture.img"; truncate -s 1G "$work/capture.img"
+printf '%s' "$3" > "$work/stdin.txt"
+boot "$work/$2.img" "$work/$2" "$work/stdin.txt"
+}
 printf 'hello from the host' > "$work/stdin.txt"
 boot "$work/archives.img" "$work/first" "$work/stdin.txt"
 
@@ -161,13 +173,7 @@ mirror=$(awk '/^URIs:/ {print $2; exit} /^deb / {for (i = 2; i <= NF; i++) if ($
 TR_DEBIAN_MIRROR=$mirror "$tr_bin" run --distro debian:trixie -p busybox --kernel debian --print-plan -- \
   sh -c 'echo "trixie $(uname -r)"; echo "stdin: $(cat)"' > "$work/trixie.json" ||
   fail "tr run could not prepare a trixie VM"
-"$tr_bin" vm --plan "$work/trixie.json" --write-initrd "$work/initrd.cpio"
-mapfile -t trixie_parts < <(plan_files "$work/trixie.json")
-kernel=${trixie_parts[0]}
-python3 "$here/support/trfrag.py" disk "$work/trixie.img" "${trixie_parts[@]:1}"
-truncate -s 0 "$work/capture.img"; truncate -s 1G "$work/capture.img"
-printf 'from trixie' > "$work/stdin.txt"
-boot "$work/trixie.img" "$work/trixie" "$work/stdin.txt"
+boot_plan "$work/trixie.json" trixie 'from trixie'
 grep -q '^trixie .*-cloud-amd64$' "$work/stdout.txt" && grep -q '^stdin: from trixie$' "$work/stdout.txt" ||
   fail "trixie run: stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
 
@@ -177,13 +183,7 @@ grep -q '^trixie .*-cloud-amd64$' "$work/stdout.txt" && grep -q '^stdin: from tr
 if bash "$here/../scripts/build-kernel.sh" --print-path > /dev/null 2>&1; then
   "$tr_bin" run --kernel minimal -p busybox --print-plan -- \
     sh -c 'echo "minimal $(uname -r) $(grep -c ^root: /etc/passwd)"; echo "stdin: $(cat)"' > "$work/minimal.json"
-  "$tr_bin" vm --plan "$work/minimal.json" --write-initrd "$work/initrd.cpio"
-  mapfile -t minimal_parts < <(plan_files "$work/minimal.json")
-  kernel=${minimal_parts[0]}
-  python3 "$here/support/trfrag.py" disk "$work/minimal.img" "${minimal_parts[@]:1}"
-  truncate -s 0 "$work/capture.img"; truncate -s 1G "$work/capture.img"
-  printf 'to the minimal kernel' > "$work/stdin.txt"
-  boot "$work/minimal.img" "$work/minimal" "$work/stdin.txt"
+  boot_plan "$work/minimal.json" minimal 'to the minimal kernel'
   grep -q '^minimal .* 1$' "$work/stdout.txt" && grep -q '^stdin: to the minimal kernel$' "$work/stdout.txt" ||
     fail "minimal kernel run: stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
 
@@ -210,12 +210,6 @@ PY
      cat /tmp/tr-hello.pre; echo "apk db: $(grep -c ^P: /lib/apk/db/installed)"; echo "stdin: $(cat)";
      echo to-stderr >&2; exit 5' > "$work/alpine.json" || fail "tr run could not prepare the Alpine VM"
   kill "$http_server"
-  "$tr_bin" vm --plan "$work/alpine.json" --write-initrd "$work/initrd.cpio"
-  mapfile -t alpine_parts < <(plan_files "$work/alpine.json")
-  kernel=${alpine_parts[0]}
-  python3 "$here/support/trfrag.py" disk "$work/alpine.img" "${alpine_parts[@]:1}"
-  truncate -s 0 "$work/capture.img"; truncate -s 1G "$work/capture.img"
-  printf 'alpine input' > "$work/stdin.txt"
   check_alpine() {  # WHICH
     for line in 'tester:x:1000:1000:Test user:/home/tester:/bin/sh' 'hello from tr-hello' 'owner 1000:1000' \
                 'pre-install 1.0-r0' 'apk db: 3' 'stdin: alpine input'; do
@@ -225,14 +219,14 @@ PY
     grep -q '^to-stderr' "$work/serial.txt" || fail "Alpine $1: stderr: $(tail -20 "$work/serial.txt")"
     grep -q 'guest-init: exit status: 5' "$work/serial.txt" || fail "Alpine $1: exit status: $(tail -5 "$work/serial.txt")"
   }
-  boot "$work/alpine.img" "$work/alpine-first" "$work/stdin.txt"
+  boot_plan "$work/alpine.json" alpine-first 'alpine input'
   check_alpine "first boot"
   extract_capture "$work/capture.img" "$work/alpine-capture.trfrag" ||
     fail "Alpine: bad capture: $(grep -h 'guest-init' "$work/serial.txt")"
   alpine_listing=$(python3 "$here/support/trfrag.py" list "$work/alpine-capture.trfrag")
   grep -q ' home/tester/greeting$' <<<"$alpine_listing" && grep -q ' etc/passwd$' <<<"$alpine_listing" &&
     grep -q ' bin/ls -> /bin/busybox$' <<<"$alpine_listing" || fail "Alpine: the capture lacks the scripts' effects: $alpine_listing"
-  python3 "$here/support/trfrag.py" disk "$work/alpine-cached.img" "${alpine_parts[@]:1:${#alpine_parts[@]}-2}" \
+  python3 "$here/support/trfrag.py" disk "$work/alpine-cached.img" "${plan_parts[@]:1:${#plan_parts[@]}-2}" \
     "$work/alpine-capture.trfrag"
   boot "$work/alpine-cached.img" "$work/alpine-second" "$work/stdin.txt"
   check_alpine "second boot"
