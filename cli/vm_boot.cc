@@ -13,23 +13,23 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <utility>
 
 #include "cli/commands.h"
 #include "sandbox/machine_outcome.h"
 #include "vmm/plan/plan_machine.h"
 #include "vmm/console/stdio_console.h"
 #include "vmm/scoped_fd.h"
+#include "vmm/virtio/console.h"
 
 namespace tinyrange::cli {
 
 namespace {
 
 // The size of the terminal on `fd`, if it is one.
-std::optional<std::pair<uint16_t, uint16_t>> TerminalSize(int fd) {
+std::optional<virtio::VirtioConsole::Size> TerminalSize(int fd) {
   winsize size {};
   if (ioctl(fd, TIOCGWINSZ, &size) != 0 || size.ws_col == 0 || size.ws_row == 0) return std::nullopt;
-  return std::make_pair(size.ws_col, size.ws_row);
+  return virtio::VirtioConsole::Size{size.ws_col, size.ws_row};
 }
 
 // Forwards SIGINT, SIGTERM and SIGHUP to the machine as a stop request,
@@ -63,7 +63,7 @@ class SignalWatcher {
           signalfd_siginfo info;
           if (read(signal_fd_.get(), &info, sizeof info) != sizeof info) continue;
           if (info.ssi_signo == SIGWINCH) {
-            if (auto size = TerminalSize(STDIN_FILENO)) machine.SetConsoleSize(size->first, size->second);
+            if (auto size = TerminalSize(STDIN_FILENO)) machine.SetConsoleSize(size->cols, size->rows);
           } else {
             machine.RequestStop(StopReason::kInterrupted,
                                 std::string("stopped by signal ") + strsignal(static_cast<int>(info.ssi_signo)));
@@ -93,11 +93,11 @@ MachineResult BootPlan(const VmPlan& plan_in, bool verbose_boot) {
   FdSink serial_out(STDERR_FILENO);
   // A guest on our terminal starts at its size and follows its resizes.
   VmPlan plan = plan_in;
-  std::optional<std::pair<uint16_t, uint16_t>> size;
+  std::optional<virtio::VirtioConsole::Size> size;
   if (plan.input_port.empty()) size = TerminalSize(STDIN_FILENO);
   if (size && plan.init && plan.init->terminal_cols == 0) {
-    plan.init->terminal_cols = size->first;
-    plan.init->terminal_rows = size->second;
+    plan.init->terminal_cols = size->cols;
+    plan.init->terminal_rows = size->rows;
   }
   MachineConfig config = MachineConfigFor(plan, verbose_boot, &console_out, &serial_out);
   if (plan.console != "serial") config.console_size = size;

@@ -31,6 +31,16 @@ int MakeStdio(int fd) {
   return 0;
 }
 
+// Makes `fd` descriptor `target`, kept across exec, and closes `fd`.
+// Returns 0 or an errno value.
+int MoveTo(int fd, int target) {
+  if (fd == target) return fcntl(fd, F_SETFD, 0) == 0 ? 0 : errno;
+  // dup2 clears close-on-exec on the new descriptor.
+  int result = dup2(fd, target) < 0 ? errno : 0;
+  close(fd);
+  return result;
+}
+
 }  // namespace
 
 int OpenConsoleAsStdio(const char* path) {
@@ -46,26 +56,16 @@ int OpenConsoleAsStdio(const char* path) {
 int OpenAsStderr(const char* path) {
   int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return errno;
-  // dup2 clears close-on-exec on the new descriptor.
-  int result = dup2(fd, STDERR_FILENO) < 0 ? errno : 0;
-  close(fd);
-  return result;
+  return MoveTo(fd, STDERR_FILENO);
 }
 
 int OpenInputPortAsStdin(const char* name, int timeout_ms, char* error, size_t error_size) {
   int fd = OpenDevice(kVirtioPorts, name, O_RDONLY | O_NOCTTY, timeout_ms, error, error_size);
   if (fd < 0) return -1;
-  int result = 0;
-  if (fd != STDIN_FILENO) {
-    if (dup2(fd, STDIN_FILENO) < 0) {
-      snprintf(error, error_size, "make the input port stdin: %s", strerror(errno));
-      result = -1;
-    }
-    close(fd);
-  } else {
-    fcntl(fd, F_SETFD, 0);
-  }
-  return result;
+  int err = MoveTo(fd, STDIN_FILENO);
+  if (err == 0) return 0;
+  snprintf(error, error_size, "make the input port stdin: %s", strerror(err));
+  return -1;
 }
 
 void PassBytesUnchanged(int fd) {

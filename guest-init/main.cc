@@ -88,10 +88,10 @@ int main() {
     err = OpenAsStderr(config.stderr_console.data());
     if (err != 0) LogErrno2("open stderr device ", config.stderr_console.data(), err);
   }
-  if (config.stdin_port.empty() && config.winsize_cols != 0) {
-    SetTerminalSize(STDIN_FILENO, config.winsize_cols, config.winsize_rows);
-  }
-  if (!config.stdin_port.empty()) {
+  if (config.stdin_port.empty()) {
+    // On the host's terminal: its size, from the start.
+    if (config.winsize_cols != 0) SetTerminalSize(STDIN_FILENO, config.winsize_cols, config.winsize_rows);
+  } else {
     // The host's stdin is a pipe or a file: the command reads it from the
     // input port, which ends where it ends, and writes to terminals that
     // must not change its bytes.

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include "builder/build/definition.h"
 #include "cli/exit_codes.h"
@@ -79,13 +80,15 @@ nlohmann::json RunSandboxed(RunRequest request, const RunIo& io) {
     config.epoch = epoch;
     Machine machine(std::move(config));
     MachineResult result;
-    if (io.stdin_fd >= 0) {
-      ConsoleInputPump input(
-          io.stdin_fd, false, [&machine](std::span<const uint8_t> bytes) { return machine.SendConsoleInput(bytes); },
-          {}, [&machine] { machine.CloseConsoleInput(); });
-      result = machine.Run();
-    } else {
-      machine.CloseConsoleInput();  // no input: the command reads end of file
+    {
+      std::optional<ConsoleInputPump> input;
+      if (io.stdin_fd >= 0) {
+        input.emplace(
+            io.stdin_fd, false, [&machine](std::span<const uint8_t> bytes) { return machine.SendConsoleInput(bytes); },
+            nullptr, [&machine] { machine.CloseConsoleInput(); });
+      } else {
+        machine.CloseConsoleInput();  // no input: the command reads end of file
+      }
       result = machine.Run();
     }
     double end = static_cast<double>(

@@ -268,9 +268,7 @@ void Machine::Impl::AddVirtioDevice(std::unique_ptr<virtio::VirtioDevice> device
 void Machine::Impl::CreateVirtioDevices() {
   // The console first, so it is always slot 0.
   if (config.console == ConsoleDevice::kVirtio) {
-    std::optional<virtio::VirtioConsole::Size> size;
-    if (config.console_size) size = virtio::VirtioConsole::Size{config.console_size->first, config.console_size->second};
-    auto console = std::make_unique<virtio::VirtioConsole>(&memory, config.console_output, size);
+    auto console = std::make_unique<virtio::VirtioConsole>(&memory, config.console_output, config.console_size);
     virtio_console = console.get();
     AddVirtioDevice(std::move(console));
   }

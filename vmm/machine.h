@@ -10,7 +10,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "vmm/arch/x86_64/boot_loader.h"
@@ -18,6 +17,7 @@
 #include "vmm/devices/control_device.h"
 #include "vmm/stop_controller.h"
 #include "vmm/virtio/block.h"
+#include "vmm/virtio/console.h"
 #include "vmm/virtio/fs/virtio_fs.h"
 #include "vmm/virtio/net/net_options.h"
 
@@ -70,7 +70,7 @@ struct MachineConfig {
   ConsoleDevice console = ConsoleDevice::kSerial;
   // With the virtio console: the host terminal's size, reported to the
   // guest (VIRTIO_CONSOLE_F_SIZE) and updated with SetConsoleSize().
-  std::optional<std::pair<uint16_t, uint16_t>> console_size;  // cols, rows
+  std::optional<virtio::VirtioConsole::Size> console_size;
   // Non-empty: a virtio input port with this name (vmm/virtio/input_port.h)
   // right after the console, which takes the host's input instead of the
   // console so that the guest sees it end.

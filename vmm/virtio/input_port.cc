@@ -130,7 +130,7 @@ void VirtioInputPort::DeliverLocked(Notifications* out) {
 void VirtioInputPort::Flush(VirtioContext* context, const Notifications& n) {
   if (!context) return;
   if (!n.error.empty()) context->NeedsReset(n.error);
-  for (uint16_t q = 0; q < 4; ++q) {
+  for (uint16_t q = 0; q < kQueueCount; ++q) {
     if (n.queue[q]) context->NotifyUsed(q);
   }
 }

@@ -35,6 +35,7 @@ class VirtioInputPort : public VirtioDevice {
   static constexpr uint16_t kPortTransmitQueue = 1;
   static constexpr uint16_t kControlReceiveQueue = 2;   // device to driver
   static constexpr uint16_t kControlTransmitQueue = 3;  // driver to device
+  static constexpr uint16_t kQueueCount = 4;
   static constexpr uint64_t kFeatureMultiport = 1ULL << 1;
   static constexpr size_t kInputHighWater = 4096;
   static constexpr size_t kMaxNameLength = 64;
@@ -53,7 +54,7 @@ class VirtioInputPort : public VirtioDevice {
 
   uint32_t device_id() const override { return kDeviceIdConsole; }
   uint64_t device_features() const override { return kFeatureMultiport; }
-  uint16_t queue_count() const override { return 4; }
+  uint16_t queue_count() const override { return kQueueCount; }
   uint16_t queue_max_size() const override { return 256; }
   void ReadConfig(uint64_t offset, std::span<uint8_t> data) override;
   void WriteConfig(uint64_t, std::span<const uint8_t>) override {}
@@ -72,7 +73,7 @@ class VirtioInputPort : public VirtioDevice {
  private:
   // Queues indexes whose used rings changed, to notify outside mu_.
   struct Notifications {
-    bool queue[4] = {};
+    bool queue[kQueueCount] = {};
     std::string error;
   };
   void HandleControlLocked(Notifications* out);
