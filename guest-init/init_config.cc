@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "guest-init/string_slice.h"
+
 namespace tinyrange {
 
 namespace {
@@ -41,14 +43,6 @@ bool LookupKey(std::string_view name, InitConfigKey* key) {
     }
   }
   return false;
-}
-
-// string_view::substr without its bounds check: substr can throw, and a
-// throw site would drag the C++ exception runtime into static guest-init.
-// Callers guarantee pos <= s.size().
-std::string_view Slice(std::string_view s, size_t pos, size_t n = std::string_view::npos) {
-  size_t avail = s.size() - pos;
-  return std::string_view(s.data() + pos, n < avail ? n : avail);
 }
 
 bool Fail(InitConfigError* error, const char* message, std::string_view key, size_t offset) {

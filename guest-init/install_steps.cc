@@ -1,15 +1,10 @@
 #include "guest-init/install_steps.h"
 
+#include "guest-init/string_slice.h"
+
 namespace tinyrange {
 
 namespace {
-
-// string_view::substr without its bounds check (see init_config.cc: a throw
-// site would pull the exception runtime into guest-init). pos <= s.size().
-std::string_view Slice(std::string_view s, size_t pos, size_t n = std::string_view::npos) {
-  size_t avail = s.size() - pos;
-  return std::string_view(s.data() + pos, n < avail ? n : avail);
-}
 
 struct Record {
   std::string_view key;

@@ -6,12 +6,42 @@
 #include <unistd.h>
 
 #include "guest-init/log.h"
+#include "guest-init/module_cmdline.h"
 
 namespace tinyrange {
 
 namespace {
 
-bool LoadModule(const char* path, const char* params) {
+// The kernel command line, read once; empty if it cannot be read. (A
+// /proc file has no size to stat, so it is read to its end.)
+std::string_view KernelCommandLine() {
+  static char buffer[4096];  // x86 allows 2048 bytes
+  static ssize_t length = -1;
+  if (length < 0) {
+    length = 0;
+    int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      LogErrno("open /proc/cmdline (module parameters given there are not used)", errno);
+      return {};
+    }
+    for (;;) {
+      ssize_t n = read(fd, buffer + length, sizeof(buffer) - static_cast<size_t>(length));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      length += n;
+    }
+    close(fd);
+  }
+  return std::string_view(buffer, static_cast<size_t>(length));
+}
+
+bool LoadModule(const char* path, const char* given_params) {
+  // Room for the config's parameters and a whole x86 command line.
+  static char params[16384];
+  if (!ModuleParamsWithCommandLine(ModuleNameOfFile(path), given_params, KernelCommandLine(),
+                                   params, sizeof(params))) {
+    LogError2("load module ", path, "its parameters are too long; some were left out");
+  }
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     LogErrno2("open module ", path, errno);
