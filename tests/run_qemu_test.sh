@@ -2,7 +2,7 @@
 # Slow, networked: guest-init's full duty on a real kernel without KVM. The
 # VM that `tr run` prepares — Debian's cloud kernel with the modules
 # guest-init loads, guest-init's initramfs, the archive disk and the capture
-# disk — boots under QEMU (TCG, microvm with ACPI, virtio-mmio like ours).
+# disk — boots under QEMU (TCG, microvm, virtio-mmio like ours).
 # guest-init must find both disks by serial, unpack the archives, run the
 # install steps (base-passwd's postinst creates /etc/passwd), capture their
 # effect, and run the command with stdout on hvc0 and stderr on ttyS0, its
@@ -71,12 +71,14 @@ except ConnectionResetError:
     pass  # QEMU stopped (a stalled boot that is tried again)
 PY
 }
-# Boots the prepared VM under QEMU. Now and then the emulated timer never
-# ticks: the kernel spins in calibrate_delay() or setup_boot_APIC_clock()
-# waiting for jiffies to move (seen with the Debian and the minimal kernel,
-# with -cpu max and qemu64, with and without the stdin socket). A boot that
-# gets nowhere in 200 s is tried again, up to three times, rather than
-# failing the run on the emulator's account.
+# Boots the prepared VM under QEMU. The guest is told the TSC's frequency
+# (TCG's TSC is the host's): left to measure it against the PIT, the kernel
+# now and then fails ("tsc: Unable to calibrate against PIT") in about one
+# boot of six, and then spins in calibrate_delay() for ever because the
+# PIT's tick through the I/O APIC never arrives. With tsc_early_khz no boot
+# has stalled. A boot that gets nowhere in 200 s is still tried again, up to
+# three times, rather than failing the run on the emulator's account.
+tsc_khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 boot() {  # ARCHIVE_DISK OUTPUT_PREFIX [STDIN_FILE]
 local attempt rc
 for attempt in 1 2 3; do
@@ -85,7 +87,7 @@ feed_stdin "$work/stdin.sock" "${3:-/dev/null}" &
 feeder=$!
 rc=0
 timeout 200 qemu-system-x86_64 -M microvm,acpi=on,rtc=on -accel tcg -cpu max -m 1024 -nographic -no-reboot \
-  -kernel "$kernel" -initrd "$work/initrd.cpio" -append "console=ttyS0 reboot=k panic=-1 quiet" \
+  -kernel "$kernel" -initrd "$work/initrd.cpio" -append "console=ttyS0 reboot=k panic=-1 quiet${tsc_khz:+ tsc_early_khz=$tsc_khz}" \
   -global virtio-mmio.force-legacy=false \
   -drive id=a,file="$1",format=raw,if=none,readonly=on -device virtio-blk-device,drive=a,serial=tr-archives \
   -drive id=c,file="$work/capture.img",format=raw,if=none -device virtio-blk-device,drive=c,serial=tr-capture \
