@@ -195,11 +195,53 @@ PreparedRun::~PreparedRun() {
   if (scratch_fd_ >= 0) close(scratch_fd_);
 }
 
+std::string PreparedRun::UsePostInstallState(build::BuildCache& cache, const std::vector<std::string>& identities,
+                                             size_t steps_part, PlanDisk* archives, uint64_t* archive_bytes,
+                                             VmPlan* vm_plan, PlanInit* init) {
+  std::string key = build::PostInstallStateKey(identities);
+  std::unique_ptr<build::BuildCache::Hold> hold;
+  if (auto cached_state = build::FindPostInstallState(cache, key, &hold)) {
+    entries.push_back(key);
+    // Last: the scripts ran over everything unpacked before them.
+    archives->parts.erase(archives->parts.begin() + static_cast<std::ptrdiff_t>(steps_part));
+    archives->parts.push_back(*cached_state);
+    *archive_bytes += FileSize(*cached_state);
+    holds_.push_back(std::move(hold));
+    return "cached";
+  }
+  // The capture disk: a sparse file in the cache's temporary directory.
+  fs::create_directories(cache.root() + "/tmp");
+  // mkstemp: several runs may prepare at once, in one process or many.
+  std::string disk = cache.root() + "/tmp/capture-XXXXXX";
+  int fd = mkostemp(disk.data(), O_CLOEXEC);
+  if (fd < 0 || ftruncate(fd, static_cast<off_t>(kCaptureDiskBytes)) != 0) {
+    int err = errno;
+    if (fd >= 0) {
+      close(fd);
+      unlink(disk.c_str());
+    }
+    throw build::BuildError("cannot create the capture disk " + disk + ": " + std::strerror(err));
+  }
+  // Held, and locked, until the run is finished: `tr cache gc` leaves a
+  // locked capture disk alone.
+  flock(fd, LOCK_EX);
+  capture_fd_ = fd;
+  PlanDisk capture;
+  capture.path = disk;
+  capture.id = kCaptureDiskId;
+  vm_plan->disks.push_back(capture);
+  init->capture_disk = kCaptureDiskId;
+  capture_disk = disk;
+  capture_key_ = key;
+  capture_archives_ = identities;
+  return "run";
+}
+
 // `tr run --file FILE:NAME` where NAME is a define.build_vm: the VM's
 // root, environment and setup commands, then the user's command — or its
 // default_interactive command, or a shell. Its output file is not kept:
-// that is what `tr build` is for. Install scripts run at every boot (no
-// post-install state is cached for these VMs).
+// that is what `tr build` is for. The install scripts' effect is cached as
+// for a package run; the setup commands run at every boot.
 std::unique_ptr<PreparedRun> PreparedRun::PrepareVmDefinitionRun(const RunRequest& o, const build::VmBuildSpec& spec,
                                                                  std::unique_ptr<PreparedRun> prepared_run,
                                                                  std::chrono::steady_clock::time_point start) {
@@ -227,11 +269,25 @@ std::unique_ptr<PreparedRun> PreparedRun::PrepareVmDefinitionRun(const RunReques
   PlanDisk archives;
   archives.id = kArchivesDiskId;
   archives.read_only = true;
-  archives.parts = build::AssembleVmRoot(
+  build::VmRootParts root = build::AssembleVmRoot(
       spec, [&engine](const build::DefinitionPtr& d) { return engine.Build(d); }, scratch, cache_root, what);
+  archives.parts = root.parts;
   uint64_t archive_bytes = 0;
   for (const std::string& part : archives.parts) archive_bytes += FileSize(part);
-  plan.disks.push_back(archives);
+  std::string post_install = "none";
+  if (root.steps_part) {
+    // The scripts run over every part unpacked before them, so every part
+    // names the state, except the commands' script: it only lands in
+    // tinyrange's own /.tinyrange/build, and editing a setup command
+    // should not run the package scripts again.
+    std::vector<std::string> identities;
+    for (size_t i = 0; i < root.parts.size(); ++i) {
+      if (i != root.script_part) identities.push_back(build::ArchiveIdentity(engine.cache(), root.parts[i]));
+    }
+    post_install = prepared_run->UsePostInstallState(engine.cache(), identities, *root.steps_part, &archives,
+                                                     &archive_bytes, &plan, &init);
+  }
+  plan.disks.insert(plan.disks.begin(), archives);
   init.archives_disk = kArchivesDiskId;
   init.ignore_script_errors = o.ignore_script_errors;
 
@@ -255,9 +311,10 @@ std::unique_ptr<PreparedRun> PreparedRun::PrepareVmDefinitionRun(const RunReques
   json timings = PhaseTimings(engine, &built, &cached);
   timings["prepare_ms"] =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  prepared_run->post_install_ = "none";
+  prepared_run->post_install_ = post_install;
   prepared_run->plan = std::move(plan);
-  prepared_run->state = {{"post_install", "none"}, {"timings", timings}, {"built", built}, {"cached", cached}};
+  prepared_run->state = {
+      {"post_install", post_install}, {"timings", timings}, {"built", built}, {"cached", cached}};
   return prepared_run;
 }
 
@@ -366,48 +423,12 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
   archive_hashes.push_back(install->Hash() + "/" + build::kInstallDatabaseArchive);
   if (has_layout) archive_hashes.insert(archive_hashes.begin(), install->Hash() + "/" + build::kInstallLayoutArchive);
   std::string steps_archive = install_dir + "/" + build::kInstallStepsArchive;
-  bool has_steps = fs::exists(steps_archive);
-
   std::string post_install = "none";
-  if (has_steps) {
+  if (fs::exists(steps_archive)) {
+    archives.parts.push_back(steps_archive);
     archive_hashes.push_back(install->Hash() + "/" + build::kInstallStepsArchive);
-    std::string key = build::PostInstallStateKey(archive_hashes);
-    std::unique_ptr<build::BuildCache::Hold> hold;
-    if (auto state = build::FindPostInstallState(cache, key, &hold)) {
-      prepared_run->entries.push_back(key);
-      archives.parts.push_back(*state);
-      archive_bytes += FileSize(*state);
-      prepared_run->holds_.push_back(std::move(hold));
-      post_install = "cached";
-    } else {
-      archives.parts.push_back(steps_archive);
-      post_install = "run";
-      // The capture disk: a sparse file in the cache's temporary directory.
-      fs::create_directories(cache.root() + "/tmp");
-      // mkstemp: several runs may prepare at once, in one process or many.
-      std::string disk = cache.root() + "/tmp/capture-XXXXXX";
-      int fd = mkostemp(disk.data(), O_CLOEXEC);
-      if (fd < 0 || ftruncate(fd, static_cast<off_t>(kCaptureDiskBytes)) != 0) {
-        int err = errno;
-        if (fd >= 0) {
-          close(fd);
-          unlink(disk.c_str());
-        }
-        throw build::BuildError("cannot create the capture disk " + disk + ": " + std::strerror(err));
-      }
-      // Held, and locked, until the run is finished: `tr cache gc` leaves a
-      // locked capture disk alone.
-      flock(fd, LOCK_EX);
-      prepared_run->capture_fd_ = fd;
-      PlanDisk capture_disk;
-      capture_disk.path = disk;
-      capture_disk.id = kCaptureDiskId;
-      plan.disks.push_back(capture_disk);
-      init.capture_disk = kCaptureDiskId;
-      prepared_run->capture_disk = disk;
-      prepared_run->capture_key_ = key;
-      prepared_run->capture_archives_ = archive_hashes;
-    }
+    post_install = prepared_run->UsePostInstallState(cache, archive_hashes, archives.parts.size() - 1, &archives,
+                                                     &archive_bytes, &plan, &init);
   }
   plan.disks.insert(plan.disks.begin(), archives);
   init.archives_disk = kArchivesDiskId;

@@ -51,6 +51,13 @@ class PreparedRun {
                                                              const build::VmBuildSpec& spec,
                                                              std::unique_ptr<PreparedRun> prepared,
                                                              std::chrono::steady_clock::time_point start);
+  // Where the archive disk has install steps (parts[steps_part]): the
+  // cached state of those steps replaces them if there is one, else a
+  // capture disk joins the plan. `identities` name the parts for the key
+  // (build::PostInstallStateKey). Returns "cached" or "run".
+  std::string UsePostInstallState(build::BuildCache& cache, const std::vector<std::string>& identities,
+                                  size_t steps_part, PlanDisk* archives, uint64_t* archive_bytes, VmPlan* vm_plan,
+                                  PlanInit* init);
   std::string capture_key_;
   std::vector<std::string> capture_archives_;
   friend nlohmann::json FinishRun(PreparedRun& prepared, const nlohmann::json& outcome);

@@ -189,6 +189,43 @@ assert plan["init"]["argv"] == ["/bin/sh", "/.tinyrange/build/run.sh", "busybox"
 parts = plan["disks"][0]["parts"]
 assert parts[-1].endswith("/commands.trfrag") and parts[-2].endswith(".trfrag"), parts[-2:]
 PY
+  # Its plan's install scripts run once: the first run has a capture disk,
+  # and once a state is cached under the key of the parts they ran over
+  # (cache entries by hash, generated archives by content, the commands'
+  # script left out), it replaces the steps and no capture disk is made.
+  python3 - "$work/vmplan.json" "$XDG_CACHE_HOME/tinyrange/builds" <<'PY' ||
+import hashlib, json, os, re, shutil, sys
+plan = json.load(open(sys.argv[1]))
+builds = sys.argv[2]
+assert plan["init"].get("capture_disk") == "tr-capture", plan["init"]
+assert [d["id"] for d in plan["disks"]][-1] == "tr-capture", plan["disks"]
+parts = plan["disks"][0]["parts"]
+steps = [p for p in parts if p.endswith("/steps.trfrag")]
+assert len(steps) == 1, parts
+def identity(path):
+    m = re.fullmatch(re.escape(builds) + r"/([0-9a-f]{2})/(\1[0-9a-f]{62})/out(/.*)?", path)
+    if m:
+        return m.group(2) + (m.group(3) or "")
+    return "sha256:" + hashlib.sha256(open(path, "rb").read()).hexdigest()
+text = "tinyrange post-install state v1\n" + "".join(identity(p) + "\n" for p in parts[:-1])
+key = hashlib.sha256(text.encode()).hexdigest()
+entry = os.path.join(builds, key[:2], key)
+os.makedirs(entry)
+shutil.copy(parts[-2], entry + "/out")  # any archive will do for a plan
+json.dump({"definition": {"kind": "post_install_state"}}, open(entry + "/meta.json", "w"))
+PY
+    fail "the first tr run --file of a build_vm should capture its scripts: $(cat "$work/vmplan.json")"
+  "$tr_bin" run --file "$work/vm.star:vm" --print-plan -- busybox true > "$work/vmplan-cached.json" ||
+    fail "tr run --file on a build_vm with a cached state"
+  python3 - "$work/vmplan-cached.json" <<'PY' || fail "the cached state was not used: $(cat "$work/vmplan-cached.json")"
+import json, sys
+plan = json.load(open(sys.argv[1]))
+assert "capture_disk" not in plan["init"], plan["init"]
+assert [d["id"] for d in plan["disks"]] == ["tr-archives"], plan["disks"]
+parts = plan["disks"][0]["parts"]
+assert not any(p.endswith("/steps.trfrag") for p in parts), parts
+assert parts[-2].endswith("/commands.trfrag") and parts[-1].endswith("/out"), parts[-2:]
+PY
   commands=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["disks"][0]["parts"][-1])' "$work/vmplan.json")
   script=$($trfrag cat "$commands" .tinyrange/build/run.sh)
   grep -q '^export GREETING=.hello.$' <<<"$script" && grep -q 'exec "\$@"' <<<"$script" || fail "commands script: $script"

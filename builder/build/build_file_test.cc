@@ -5,6 +5,7 @@
 
 #include "builder/build/build_test_util.h"
 #include "builder/build/build_vm.h"
+#include "builder/build/install_archives.h"
 #include "starlark/value.h"
 
 namespace tinyrange::build {
@@ -187,6 +188,51 @@ TEST(BuildVmApiTest, CommandScriptRunsInOrderWithQuotedEnvironment) {
             "echo \"$A\" > /out\n"
             "gzip /out\n"
             "if [ $# -gt 0 ]; then exec \"$@\"; fi\n");
+}
+
+
+namespace fs = std::filesystem;
+
+// A stand-in for the engine: plans resolve to a plan with no packages, their
+// install archives to a database and steps, anything else to an archive.
+std::string FakeBuild(const TempDir& dir, const DefinitionPtr& d) {
+  std::string out = dir.path() + "/built-" + d->Hash();
+  if (d->Kind() == "plan") {
+    fs::create_directories(out);
+    std::ofstream(out + "/plan.json") << R"({"packages": []})";
+  } else if (d->Kind() == "install_archives") {
+    fs::create_directories(out);
+    std::ofstream(out + "/" + kInstallDatabaseArchive) << "db";
+    std::ofstream(out + "/" + kInstallStepsArchive) << "steps";
+  } else {
+    std::ofstream(out) << "hi";
+  }
+  return out;
+}
+
+TEST(BuildVmApiTest, RootPartsNameTheStepsAndTheScript) {
+  TempDir dir;
+  BuildFile file = EvaluateBuildFile(Write(dir, "vm.star",
+                                           "root = define.plan(builder = \"debian:bookworm\", packages = [\"busybox\"])\n"
+                                           "vm = define.build_vm([root, directive.add_file(\"/a\", contents = \"a\"),\n"
+                                           "    directive.run_command(\"true\")], output = \"/o\")\n"
+                                           "two = define.build_vm([root, define.plan(builder = \"debian:bookworm\", "
+                                           "packages = [\"dash\"]), directive.run_command(\"true\")], output = \"/o\")\n"));
+  auto build = [&dir](const DefinitionPtr& d) { return FakeBuild(dir, d); };
+  VmRootParts root = AssembleVmRoot(*VmBuildSpecOf(*ResolveTarget(file, "vm")), build, dir.path(), dir.path(), "vm");
+  ASSERT_EQ(root.parts.size(), 4u);  // database, steps, the added file, the script
+  ASSERT_TRUE(root.steps_part);
+  EXPECT_EQ(fs::path(root.parts[*root.steps_part]).filename(), kInstallStepsArchive);
+  EXPECT_EQ(root.script_part, 3u);
+  EXPECT_EQ(fs::path(root.parts[3]).filename(), "commands.trfrag");
+
+  try {
+    AssembleVmRoot(*VmBuildSpecOf(*ResolveTarget(file, "two")), build, dir.path(), dir.path(), "vm two");
+    FAIL() << "two plans in one VM were accepted";
+  } catch (const BuildError& e) {
+    EXPECT_NE(std::string(e.what()).find("vm two: two package plans"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("List all the packages in one plan"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -35,9 +35,11 @@ std::string ShellQuote(const std::string& text) {
 
 // A package plan: its layout, packages, database and install steps (run
 // by guest-init before the commands); or one tinyrange archive.
+bool IsPlanOutput(const std::string& path) { return fs::is_directory(path) && fs::exists(path + "/plan.json"); }
+
 void AddLayer(const FsDirective& d, const std::string& path, const std::function<std::string(const DefinitionPtr&)>& build,
               const std::string& cache_root, const std::string& what, std::vector<std::string>* parts) {
-  if (fs::is_directory(path) && fs::exists(path + "/plan.json")) {
+  if (IsPlanOutput(path)) {
     std::string install = build(InstallArchives(d.input));
     if (fs::exists(install + "/" + kInstallLayoutArchive)) parts->push_back(install + "/" + kInstallLayoutArchive);
     for (const std::string& archive : PlanArchives(path, cache_root)) parts->push_back(archive);
@@ -130,8 +132,9 @@ class BuildVmDefinition final : public Definition {
     archives.id = kArchivesDiskId;
     archives.read_only = true;
     archives.parts = AssembleVmRoot(
-        spec_, [&ctx](const DefinitionPtr& d) { return ctx.BuildMore({d}).at(0); }, ctx.scratch(),
-        ctx.options().cache_root, Describe());
+                         spec_, [&ctx](const DefinitionPtr& d) { return ctx.BuildMore({d}).at(0); }, ctx.scratch(),
+                         ctx.options().cache_root, Describe())
+                         .parts;
     plan.disks.push_back(archives);
 
     std::string output_disk = ctx.scratch() + "/output.img";
@@ -196,21 +199,34 @@ void AddVmKernel(const std::string& kernel, VmPlan* plan, PlanInit* init, const 
   }
 }
 
-std::vector<std::string> AssembleVmRoot(const VmBuildSpec& spec,
-                                        const std::function<std::string(const DefinitionPtr&)>& build,
-                                        const std::string& scratch, const std::string& cache_root,
-                                        const std::string& what) {
-  std::vector<std::string> parts;
+VmRootParts AssembleVmRoot(const VmBuildSpec& spec, const std::function<std::string(const DefinitionPtr&)>& build,
+                           const std::string& scratch, const std::string& cache_root, const std::string& what) {
+  VmRootParts root;
+  const FsDirective* plan_layer = nullptr;
   for (size_t i = 0; i < spec.directives.size(); ++i) {
     const FsDirective& d = spec.directives[i];
     if (d.type == FsDirective::Type::kLayer) {
-      AddLayer(d, build(d.input), build, cache_root, what, &parts);
+      std::string output = build(d.input);
+      bool is_plan = IsPlanOutput(output);
+      if (is_plan) {
+        if (plan_layer != nullptr) {
+          throw BuildError(what + ": two package plans, " + plan_layer->Describe() + " and " + d.Describe() +
+                           "; their install databases and scripts would overwrite each other. List all the "
+                           "packages in one plan.");
+        }
+        plan_layer = &d;
+      }
+      AddLayer(d, output, build, cache_root, what, &root.parts);
+      if (is_plan && fs::path(root.parts.back()).filename() == kInstallStepsArchive) {
+        root.steps_part = root.parts.size() - 1;
+      }
     } else if (d.type == FsDirective::Type::kAddFile) {
-      parts.push_back(FileArchive(d, build(d.input), scratch, i, what));
+      root.parts.push_back(FileArchive(d, build(d.input), scratch, i, what));
     }
   }
-  parts.push_back(ScriptArchive(spec, scratch));
-  return parts;
+  root.script_part = root.parts.size();
+  root.parts.push_back(ScriptArchive(spec, scratch));
+  return root;
 }
 
 const VmBuildSpec* VmBuildSpecOf(const Definition& definition) {

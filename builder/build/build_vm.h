@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,11 +45,16 @@ const VmBuildSpec* VmBuildSpecOf(const Definition& definition);
 // The parts of a VM's archive disk for `spec`, in order: each layer (a
 // plan's layout, packages, database and install steps; or an archive),
 // each added file as an archive written to `scratch`, then the commands'
-// script. `build` builds a definition and returns its output.
-std::vector<std::string> AssembleVmRoot(const VmBuildSpec& spec,
-                                        const std::function<std::string(const DefinitionPtr&)>& build,
-                                        const std::string& scratch, const std::string& cache_root,
-                                        const std::string& what);
+// script. `build` builds a definition and returns its output. At most one
+// layer may be a package plan: two would overwrite each other's install
+// database and steps (BuildError).
+struct VmRootParts {
+  std::vector<std::string> parts;
+  std::optional<size_t> steps_part;  // the plan's install steps, if it has any
+  size_t script_part = 0;            // the commands' script (the last part)
+};
+VmRootParts AssembleVmRoot(const VmBuildSpec& spec, const std::function<std::string(const DefinitionPtr&)>& build,
+                           const std::string& scratch, const std::string& cache_root, const std::string& what);
 
 // The kernel of a VM: a kernel bundle's image and the modules guest-init
 // loads (copied into its initramfs), or a bare kernel file.

@@ -4,8 +4,11 @@
 #include <ctime>
 #include <fstream>
 #include <filesystem>
+#include <string_view>
 
 #include "builder/build/definition.h"
+#include "builder/download/cache_paths.h"
+#include "builder/download/sha256.h"
 #include "builder/install/capture_reader.h"
 #include "builder/install/digest.h"
 
@@ -17,6 +20,40 @@ std::string PostInstallStateKey(const std::vector<std::string>& archive_hashes) 
   std::string text = "tinyrange post-install state v1\n";
   for (const std::string& hash : archive_hashes) text += hash + "\n";
   return install::HexOf(install::DigestOf(install::DigestKind::kSha256, text));
+}
+
+namespace {
+
+// HASH[/NAME] of a cache output path BUILDS/XX/HASH/out[/NAME], or nullopt.
+std::optional<std::string> CacheEntryOf(const std::string& builds, std::string_view path) {
+  if (path.size() <= builds.size() || path.compare(0, builds.size(), builds) != 0 || path[builds.size()] != '/') {
+    return std::nullopt;
+  }
+  std::string_view rest = path.substr(builds.size() + 1);
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::string_view prefix = rest.substr(0, slash);
+  rest.remove_prefix(slash + 1);
+  slash = rest.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::string_view hash = rest.substr(0, slash);
+  std::string_view tail = rest.substr(slash);
+  if (!download::IsSha256Hex(hash) || prefix != hash.substr(0, 2)) return std::nullopt;
+  if (tail == "/out") return std::string(hash);
+  constexpr std::string_view kOut = "/out/";
+  if (tail.size() > kOut.size() && tail.substr(0, kOut.size()) == kOut) {
+    return std::string(hash) + "/" + std::string(tail.substr(kOut.size()));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string ArchiveIdentity(const BuildCache& cache, const std::string& path) {
+  if (std::optional<std::string> entry = CacheEntryOf(cache.root(), path)) return *entry;
+  std::optional<std::string> digest = download::Sha256OfFile(path);
+  if (!digest) throw BuildError("cannot read " + path + " to name it in the post-install state's key");
+  return "sha256:" + *digest;
 }
 
 std::optional<std::string> FindPostInstallState(BuildCache& cache, const std::string& key,

@@ -20,6 +20,13 @@ namespace tinyrange::build {
 // the steps, in order, the steps' own archive included).
 std::string PostInstallStateKey(const std::vector<std::string>& archive_hashes);
 
+// What names an archive in a post-install state key: for a file in the
+// build cache (BUILDS/XX/HASH/out[/NAME]) its entry, "HASH[/NAME]", which
+// is content-addressed already; for any other file (a run's generated
+// archives) "sha256:" and the hash of its bytes. Throws BuildError if the
+// file cannot be read.
+std::string ArchiveIdentity(const BuildCache& cache, const std::string& path);
+
 // The cached state's archive, if there is one; *hold keeps it from being
 // collected while the caller uses it.
 std::optional<std::string> FindPostInstallState(BuildCache& cache, const std::string& key,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "builder/archive/archive_writer.h"
@@ -68,6 +69,28 @@ TEST(PostInstallStateTest, NothingWrittenAndMalformedCaptures) {
   EXPECT_THROW(StorePostInstallState(cache, key, bad, {}), BuildError);
   std::unique_ptr<BuildCache::Hold> hold;
   EXPECT_FALSE(FindPostInstallState(cache, key, &hold));
+}
+
+
+TEST(PostInstallStateTest, ArchivesAreNamedByCacheEntryOrByContent) {
+  TempDir dir;
+  BuildCache cache(dir.path() + "/cache");
+  std::string hash(64, 'c');
+  std::string entry = cache.OutputPath(hash);
+  EXPECT_EQ(ArchiveIdentity(cache, entry), hash);
+  EXPECT_EQ(ArchiveIdentity(cache, entry + "/steps.trfrag"), hash + "/steps.trfrag");
+
+  // Anything else is named by its bytes: a generated archive, or a file in
+  // the cache directory that is not an entry's output.
+  std::string generated = dir.path() + "/file-1.trfrag";
+  std::ofstream(generated) << "abc";
+  const std::string kAbc = "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  EXPECT_EQ(ArchiveIdentity(cache, generated), kAbc);
+  std::string misplaced = cache.root() + "/dd/" + hash + "/out";  // wrong fan-out directory
+  std::filesystem::create_directories(cache.root() + "/dd/" + hash);
+  std::ofstream(misplaced) << "abc";
+  EXPECT_EQ(ArchiveIdentity(cache, misplaced), kAbc);
+  EXPECT_THROW(ArchiveIdentity(cache, dir.path() + "/missing.trfrag"), BuildError);
 }
 
 }  // namespace
