@@ -54,10 +54,12 @@ std::optional<CliRunOptions> ParseRunOptions(int argc, char** argv, int* status)
       ("file", "a target of a build file, FILE.star:NAME, instead of -p: a package plan, or a define.build_vm "
                "VM (its root, environment and commands, then COMMAND or its default_interactive)",
        cxxopts::value<std::string>())
-      ("kernel", "debian (the distribution's cloud kernel; Debian's default), minimal (kernel-config/, "
-                 "the default for Alpine) or a PATH", cxxopts::value<std::string>()->default_value("default"))
+      ("kernel", "distro (the default: the distribution's own, Debian's cloud kernel or Alpine's linux-virt), "
+                 "minimal (kernel-config/) or a PATH", cxxopts::value<std::string>()->default_value("default"))
       ("cpus", "vCPUs", cxxopts::value<uint32_t>()->default_value("1"))
       ("memory", "guest memory in MiB (default: enough for the root file system, at least 512)", cxxopts::value<uint64_t>())
+      ("storage", "build the root file system on an ext4 scratch disk of this many MiB (sparse, removed after the "
+                  "run) instead of in guest memory", cxxopts::value<uint64_t>())
       ("share", "share a host directory: DIR[:TAG][,ro]; mounted at the same path in the guest", cxxopts::value<std::vector<std::string>>())
       ("workdir", "working directory of the command (default: the first share, else /root)", cxxopts::value<std::string>())
       ("net", "user networking (no root needed)")
@@ -98,6 +100,7 @@ std::optional<CliRunOptions> ParseRunOptions(int argc, char** argv, int* status)
   o.kernel = args["kernel"].as<std::string>();
   o.cpus = args["cpus"].as<uint32_t>();
   if (args.count("memory")) o.memory_mib = args["memory"].as<uint64_t>();
+  if (args.count("storage")) o.storage_mib = args["storage"].as<uint64_t>();
   if (args.count("share")) o.shares = args["share"].as<std::vector<std::string>>();
   if (args.count("workdir")) o.workdir = args["workdir"].as<std::string>();
   if (args.count("publish")) o.publish = args["publish"].as<std::vector<std::string>>();
@@ -173,7 +176,9 @@ extern "C" __attribute__((visibility("default"))) int tinyrange_run_prepare(int 
     // A warm run that needs nothing back from the guest can start from a
     // memo next time, without this module (sandbox/run_memo.h).
     std::string post_install = run->state.value("post_install", "");
-    if (options->request.file_target.empty() && (post_install == "none" || post_install == "cached")) {
+    // (Not with a storage disk: that is made new for every run.)
+    if (options->request.file_target.empty() && !options->request.storage_mib &&
+        (post_install == "none" || post_install == "cached")) {
       sandbox::RunMemoContents memo{plan_json, run->state, run->entries, options->json, options->verbose_boot};
       sandbox::WriteRunMemo(download::CacheRoot(), sandbox::RunMemoRequest(argc, argv), TINYRANGE_VERSION, memo);
     }

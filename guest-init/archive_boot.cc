@@ -33,10 +33,8 @@ uint32_t Unpack(const InitConfigView& config) {
     close(disk);
     return control::kExitInstallFailure;
   }
-  const char* step = "";
-  err = MountNewRoot(&step);
-  if (err != 0) {
-    LogErrno(step, err);
+  if (!MountNewRoot(config.root_disk.data(), error, sizeof(error))) {
+    LogError("new root", error);
     close(disk);
     return control::kExitInitFailure;
   }

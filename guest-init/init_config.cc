@@ -32,6 +32,7 @@ constexpr KeySpelling kKeys[] = {
     {"output", InitConfigKey::kOutput},
     {"stdin", InitConfigKey::kStdin},
     {"winsize", InitConfigKey::kWinsize},
+    {"root-disk", InitConfigKey::kRootDisk},
     {"end", InitConfigKey::kEnd},
 };
 
@@ -136,11 +137,13 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
   size_t records_start = pos;
 
   bool seen_cwd = false, seen_hostname = false, seen_uid = false, seen_gid = false,
-       seen_console = false, seen_net = false, seen_archives = false, seen_capture = false,
+       seen_console = false, seen_net = false, seen_archives = false, seen_capture = false, seen_root_disk = false,
        seen_script_errors = false, seen_stderr = false, seen_output = false,
        seen_stdin = false, seen_winsize = false;
   size_t capture_at = 0;
   std::string_view capture_key;
+  size_t root_disk_at = 0;
+  std::string_view root_disk_key;
   // module-params must follow a module directly, and only once.
   bool params_allowed = false;
 
@@ -169,6 +172,15 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
     auto once = [&](bool* seen) {
       if (*seen) return false;
       *seen = true;
+      return true;
+    };
+    // A disk id: given once, and a valid virtio-blk serial.
+    auto disk_id = [&](bool* seen, std::string_view* field) {
+      if (!once(seen)) return Fail(error, "duplicate key", name, key_start);
+      if (!IsValidDiskId(value)) {
+        return Fail(error, "disk id must be 1 to 20 printable bytes without spaces", name, value_start);
+      }
+      *field = value;
       return true;
     };
     bool next_params_allowed = false;
@@ -260,22 +272,17 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
         break;
       }
       case InitConfigKey::kArchives:
-        if (!once(&seen_archives)) return Fail(error, "duplicate key", name, key_start);
-        if (!IsValidDiskId(value)) {
-          return Fail(error, "disk id must be 1 to 20 printable bytes without spaces", name,
-                      value_start);
-        }
-        out->archives = value;
+        if (!disk_id(&seen_archives, &out->archives)) return false;
         break;
       case InitConfigKey::kCapture:
-        if (!once(&seen_capture)) return Fail(error, "duplicate key", name, key_start);
-        if (!IsValidDiskId(value)) {
-          return Fail(error, "disk id must be 1 to 20 printable bytes without spaces", name,
-                      value_start);
-        }
-        out->capture = value;
+        if (!disk_id(&seen_capture, &out->capture)) return false;
         capture_at = key_start;
         capture_key = name;
+        break;
+      case InitConfigKey::kRootDisk:
+        if (!disk_id(&seen_root_disk, &out->root_disk)) return false;
+        root_disk_at = key_start;
+        root_disk_key = name;
         break;
       case InitConfigKey::kScriptErrors:
         if (!once(&seen_script_errors)) return Fail(error, "duplicate key", name, key_start);
@@ -301,6 +308,10 @@ bool ParseInitConfig(std::string_view input, InitConfigView* out, InitConfigErro
         // which only exist with archives.
         if (!out->capture.empty() && out->archives.empty()) {
           return Fail(error, "capture without archives", capture_key, capture_at);
+        }
+        // The root disk holds the root built from the archives.
+        if (!out->root_disk.empty() && out->archives.empty()) {
+          return Fail(error, "root-disk without archives", root_disk_key, root_disk_at);
         }
         // The records seen by the cursor stop before `end`.
         out->records = Slice(input, records_start, key_start - records_start);

@@ -52,6 +52,10 @@
 //   capture        0..1      serial of a writable disk that receives what the
 //                            install steps changed (capture_format.h); same
 //                            rules as `archives`, and only with `archives`
+//   root-disk      0..1      serial of a writable disk holding an empty ext4
+//                            file system: the new root is built there
+//                            instead of in a tmpfs (guest memory); same
+//                            rules as `archives`, and only with `archives`
 //   script-errors  0..1      "fail" (default: a failing install step ends the
 //                            VM with status 124) or "ignore" (warn, go on)
 //   share          0..n      "TAG PATH" or "TAG PATH ro": mount the virtiofs
@@ -113,6 +117,7 @@ enum class InitConfigKey : uint8_t {
   kOutput,
   kStdin,
   kWinsize,
+  kRootDisk,
   kEnd,
 };
 
@@ -152,6 +157,7 @@ struct InitConfigView {
   std::string_view net;       // empty: no interface to configure
   std::string_view archives;  // archive disk id; empty: run in the initramfs
   std::string_view capture;   // capture disk id; empty: no capture
+  std::string_view root_disk;  // ext4 disk id for the new root; empty: a tmpfs
   bool ignore_script_errors = false;
   size_t share_count = 0;
 };

@@ -42,6 +42,7 @@ InitConfig FullConfig() {
   c.console = "/dev/hvc0";
   c.archives_disk = "tr-archives";
   c.capture_disk = std::string(20, 'c');
+  c.root_disk = "tr-storage";
   c.ignore_script_errors = true;
   c.shares = {{"work", "/mnt/work", false}, {"ro-tag", "/srv", true}};
   return c;
@@ -452,6 +453,28 @@ TEST(InitConfigFullDutyTest, CaptureNeedsArchives) {
   InitConfig c;
   c.argv = {"ls"};
   c.capture_disk = "c";
+  EXPECT_THROW(EncodeInitConfig(c), std::invalid_argument);
+}
+
+TEST(InitConfigFullDutyTest, RootDiskNeedsArchivesAndADiskId) {
+  std::string prefix = Magic() + Rec("argv", "ls");
+  InitConfigView view;
+  InitConfigError error;
+  ASSERT_TRUE(ParseInitConfig(prefix + Rec("root-disk", "tr-storage") + Rec("archives", "a") + End(), &view, &error))
+      << error.message;
+  EXPECT_EQ(view.root_disk, "tr-storage");
+  EXPECT_EQ(view.root_disk.data()[view.root_disk.size()], '\0');
+  Failure f = ParseFailure(prefix + Rec("root-disk", "r") + End());
+  EXPECT_EQ(f.message, "root-disk without archives");
+  EXPECT_EQ(f.key, "root-disk");
+  EXPECT_EQ(f.offset, prefix.size());
+  f = ParseFailure(prefix + Rec("archives", "a") + Rec("root-disk", "a b") + End());
+  EXPECT_THAT(f.message, HasSubstr("disk id"));
+  f = ParseFailure(prefix + Rec("archives", "a") + Rec("root-disk", "r") + Rec("root-disk", "r") + End());
+  EXPECT_EQ(f.message, "duplicate key");
+  InitConfig c;
+  c.argv = {"ls"};
+  c.root_disk = "r";
   EXPECT_THROW(EncodeInitConfig(c), std::invalid_argument);
 }
 

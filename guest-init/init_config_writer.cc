@@ -50,6 +50,7 @@ std::string EncodeInitConfig(const InitConfig& config) {
   if (!config.capture_disk.empty()) {
     Append(&out, InitConfigKey::kCapture, config.capture_disk, "capture disk");
   }
+  if (!config.root_disk.empty()) Append(&out, InitConfigKey::kRootDisk, config.root_disk, "root disk");
   if (config.ignore_script_errors)
     Append(&out, InitConfigKey::kScriptErrors, "ignore", "script-errors");
   for (const InitShare& share : config.shares) {
@@ -88,6 +89,7 @@ bool DecodeInitConfig(std::string_view data, InitConfig* out, InitConfigError* e
   config.gid = view.gid;
   config.archives_disk = view.archives;
   config.capture_disk = view.capture;
+  config.root_disk = view.root_disk;
   config.ignore_script_errors = view.ignore_script_errors;
   InitConfigCursor cursor(view);
   InitConfigRecord record;

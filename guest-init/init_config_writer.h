@@ -46,6 +46,7 @@ struct InitConfig {
   std::string net;            // "IFACE ADDRESS/PREFIX GATEWAY DNS", or "" for none
   std::string archives_disk;  // archive disk id (virtio-blk serial), or "" for none
   std::string capture_disk;   // capture disk id, or "" for none (needs archives_disk)
+  std::string root_disk;      // ext4 disk id for the new root, or "" for a tmpfs (needs archives_disk)
   bool ignore_script_errors = false;
   std::vector<InitShare> shares;
 

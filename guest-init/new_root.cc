@@ -1,21 +1,51 @@
 #include "guest-init/new_root.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guest-init/archive_boot.h"
+#include "guest-init/block_device_lookup.h"
 #include "guest-init/log.h"
 #include "guest-init/mounts.h"
 
 namespace tinyrange {
 
-int MountNewRoot(const char** step) {
-  *step = "create /newroot";
-  if (mkdir(kNewRootPath, 0755) != 0 && errno != EEXIST) return errno;
-  *step = "mount a tmpfs on /newroot";
-  if (mount("tmpfs", kNewRootPath, "tmpfs", 0, "mode=0755") != 0) return errno;
-  return 0;
+bool MountNewRoot(const char* root_disk, char* error, size_t error_size) {
+  if (mkdir(kNewRootPath, 0755) != 0 && errno != EEXIST) {
+    snprintf(error, error_size, "create %s: %s", kNewRootPath, strerror(errno));
+    return false;
+  }
+  if (root_disk == nullptr || root_disk[0] == '\0') {
+    if (mount("tmpfs", kNewRootPath, "tmpfs", 0, "mode=0755") != 0) {
+      snprintf(error, error_size, "mount a tmpfs on %s: %s", kNewRootPath, strerror(errno));
+      return false;
+    }
+    return true;
+  }
+  // Wait for the disk as for the archive disk, then mount its node by name.
+  int fd = OpenDiskBySerial(root_disk, O_RDONLY, kDiskWaitMs, error, error_size);
+  if (fd < 0) return false;
+  close(fd);
+  char name[64];
+  char device[80];
+  int err = FindDevice(kVirtioDisks, root_disk, name, sizeof(name));
+  if (err != 0) {
+    snprintf(error, error_size, "root disk \"%s\": %s", root_disk, strerror(err));
+    return false;
+  }
+  snprintf(device, sizeof(device), "/dev/%s", name);
+  // No atime updates: nothing reads them, and each would be a write.
+  if (mount(device, kNewRootPath, "ext4", MS_NOATIME, "") != 0) {
+    snprintf(error, error_size, "mount the root disk \"%s\" (%s, ext4) on %s: %s", root_disk, device,
+             kNewRootPath, strerror(errno));
+    return false;
+  }
+  return true;
 }
 
 bool EnterNewRoot() {

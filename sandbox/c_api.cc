@@ -68,6 +68,10 @@ TINYRANGE_EXPORT void tinyrange_request_set_cpus(tinyrange_request* r, uint32_t 
 TINYRANGE_EXPORT void tinyrange_request_set_memory_mib(tinyrange_request* r, uint64_t memory_mib) {
   r->request.memory_mib = memory_mib;
 }
+
+TINYRANGE_EXPORT void tinyrange_request_set_storage_mib(tinyrange_request* r, uint64_t storage_mib) {
+  r->request.storage_mib = storage_mib;
+}
 TINYRANGE_EXPORT void tinyrange_request_set_timeout(tinyrange_request* r, double seconds) {
   r->request.timeout_seconds = seconds > 0 ? seconds : 0;
 }

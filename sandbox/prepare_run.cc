@@ -20,6 +20,7 @@
 #include "builder/build/install_archives.h"
 #include "builder/build/kernel_bundle.h"
 #include "builder/build/post_install_state.h"
+#include "builder/fs_output/ext4_image.h"
 #include "sandbox/build_vm_runner.h"
 #include "sandbox/run_result.h"
 #include "vmm/devices/control_device_abi.h"
@@ -32,6 +33,7 @@ namespace {
 
 constexpr const char* kArchivesDiskId = "tr-archives";
 constexpr const char* kCaptureDiskId = "tr-capture";
+constexpr const char* kStorageDiskId = "tr-storage";
 // The input port a command without a terminal reads as stdin.
 constexpr const char* kStdinPortName = "tinyrange.stdin";
 // Sparse: only what guest-init writes takes space.
@@ -94,7 +96,7 @@ std::string KernelFile(const std::string& choice, const std::string& cache_root)
   if (choice == "minimal") return MinimalKernel(cache_root);
   std::error_code ec;
   if (!fs::is_regular_file(choice, ec)) {
-    throw RequestError("--kernel " + choice + ": not debian, minimal or an existing kernel file");
+    throw RequestError("--kernel " + choice + ": not distro, debian, minimal or an existing kernel file");
   }
   return fs::absolute(choice).string();
 }
@@ -129,6 +131,27 @@ json PhaseTimings(const build::BuildEngine& engine, size_t* built, size_t* cache
           {"assemble_ms", other * 1000}};
 }
 
+// A run's own disk (capture or storage): a sparse file of `bytes` in the
+// cache's temporaries, named KIND-XXXXXX (mkstemp: several runs may prepare
+// at once, in one process or many). Returns its fd, flocked: held until the
+// run is finished, so `tr cache gc` leaves it alone.
+int CreateRunDisk(build::BuildCache& cache, const std::string& kind, uint64_t bytes, std::string* path) {
+  fs::create_directories(cache.root() + "/tmp");
+  std::string disk = cache.root() + "/tmp/" + kind + "-XXXXXX";
+  int fd = mkostemp(disk.data(), O_CLOEXEC);
+  if (fd < 0 || ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+    int err = errno;
+    if (fd >= 0) {
+      close(fd);
+      unlink(disk.c_str());
+    }
+    throw build::BuildError("cannot create the " + kind + " disk " + disk + ": " + std::strerror(err));
+  }
+  flock(fd, LOCK_EX);
+  *path = disk;
+  return fd;
+}
+
 // What every run sets the same way, whatever made its root: the console
 // (split: the kernel's and guest-init's messages on the serial port, the
 // host's stderr; the command on a virtio-console, with its stderr on the
@@ -161,14 +184,14 @@ void ApplyRunSettings(const RunRequest& o, uint64_t archive_bytes, VmPlan* plan,
   plan->cpus = o.cpus;
   // tmpfs holds the unpacked root in guest memory: leave room for it, the
   // page cache of the archive disk and the command. Untouched guest memory
-  // costs the host nothing.
-  uint64_t needed_mib = 256 + 2 * (archive_bytes >> 20);
+  // costs the host nothing. On a storage disk the root takes no memory.
+  uint64_t needed_mib = 256 + (o.storage_mib ? 0 : 2 * (archive_bytes >> 20));
   uint64_t default_mib = std::max<uint64_t>(512, (needed_mib + 255) / 256 * 256);
   if (o.memory_mib && *o.memory_mib < needed_mib) {
     throw RequestError("--memory " + std::to_string(*o.memory_mib) + ": too little for this root file system. Its " +
                      std::to_string(archive_bytes >> 20) + " MiB of archives are unpacked into guest memory; give at least " +
                      std::to_string(needed_mib) + " MiB (or leave --memory out: the default is " +
-                     std::to_string(default_mib) + " MiB).");
+                     std::to_string(default_mib) + " MiB), or put the root on a disk with --storage.");
   }
   plan->memory_mib = o.memory_mib.value_or(default_mib);
   if (o.timeout_seconds > 0) plan->timeout_ms = static_cast<uint64_t>(o.timeout_seconds * 1000);
@@ -181,8 +204,14 @@ void ApplyRunSettings(const RunRequest& o, uint64_t archive_bytes, VmPlan* plan,
 PreparedRun::~PreparedRun() {
   if (keep_generated_files_) {
     capture_disk.clear();
+    storage_disk_.clear();
     scratch_dir_.clear();
   }
+  if (!storage_disk_.empty()) {
+    std::error_code ec;
+    fs::remove(storage_disk_, ec);
+  }
+  if (storage_fd_ >= 0) close(storage_fd_);
   if (!capture_disk.empty()) {
     std::error_code ec;
     fs::remove(capture_disk, ec);
@@ -193,6 +222,32 @@ PreparedRun::~PreparedRun() {
     fs::remove_all(scratch_dir_, ec);
   }
   if (scratch_fd_ >= 0) close(scratch_fd_);
+}
+
+void PreparedRun::AddStorageDisk(build::BuildCache& cache, const RunRequest& o, uint64_t archive_bytes,
+                                 VmPlan* vm_plan, PlanInit* init) {
+  if (!o.storage_mib) return;
+  // The unpacked root takes about what its archives hold; leave room for
+  // the file system's own blocks and for what the command writes.
+  uint64_t needed_mib = std::max<uint64_t>(64, (archive_bytes >> 20) * 5 / 4 + 32);
+  if (*o.storage_mib < needed_mib) {
+    throw RequestError("--storage " + std::to_string(*o.storage_mib) + ": too small for this root file system (" +
+                       std::to_string(archive_bytes >> 20) + " MiB of archives); give at least " +
+                       std::to_string(needed_mib) + " MiB, and more for what the command writes.");
+  }
+  std::string disk;
+  storage_fd_ = CreateRunDisk(cache, "storage", *o.storage_mib << 20, &disk);
+  storage_disk_ = disk;
+  try {
+    fs_output::FormatEmptyExt4(disk);
+  } catch (const fs_output::FsOutputError& e) {
+    throw build::BuildError(e.what());
+  }
+  PlanDisk storage;
+  storage.path = disk;
+  storage.id = kStorageDiskId;
+  vm_plan->disks.push_back(storage);
+  init->root_disk = kStorageDiskId;
 }
 
 std::string PreparedRun::UsePostInstallState(build::BuildCache& cache, const std::vector<std::string>& identities,
@@ -209,23 +264,8 @@ std::string PreparedRun::UsePostInstallState(build::BuildCache& cache, const std
     holds_.push_back(std::move(hold));
     return "cached";
   }
-  // The capture disk: a sparse file in the cache's temporary directory.
-  fs::create_directories(cache.root() + "/tmp");
-  // mkstemp: several runs may prepare at once, in one process or many.
-  std::string disk = cache.root() + "/tmp/capture-XXXXXX";
-  int fd = mkostemp(disk.data(), O_CLOEXEC);
-  if (fd < 0 || ftruncate(fd, static_cast<off_t>(kCaptureDiskBytes)) != 0) {
-    int err = errno;
-    if (fd >= 0) {
-      close(fd);
-      unlink(disk.c_str());
-    }
-    throw build::BuildError("cannot create the capture disk " + disk + ": " + std::strerror(err));
-  }
-  // Held, and locked, until the run is finished: `tr cache gc` leaves a
-  // locked capture disk alone.
-  flock(fd, LOCK_EX);
-  capture_fd_ = fd;
+  std::string disk;
+  capture_fd_ = CreateRunDisk(cache, "capture", kCaptureDiskBytes, &disk);
   PlanDisk capture;
   capture.path = disk;
   capture.id = kCaptureDiskId;
@@ -259,7 +299,7 @@ std::unique_ptr<PreparedRun> PreparedRun::PrepareVmDefinitionRun(const RunReques
   VmPlan plan;
   PlanInit init;
   std::string what = "tr run --file " + o.file_target;
-  if (o.kernel == "default") {
+  if (o.kernel == "default" || o.kernel == "distro") {  // the VM's own kernel
     build::AddVmKernel(engine.Build(spec.kernel), &plan, &init, what);
   } else if (o.kernel == "debian") {
     build::AddVmKernel(engine.Build(build::DebianCloudKernel("debian:bookworm")), &plan, &init, what);
@@ -303,6 +343,7 @@ std::unique_ptr<PreparedRun> PreparedRun::PrepareVmDefinitionRun(const RunReques
   } else {
     init.argv.insert(init.argv.end(), {"/bin/sh", "-l"});
   }
+  prepared_run->AddStorageDisk(engine.cache(), o, archive_bytes, &plan, &init);
   ApplyRunSettings(o, archive_bytes, &plan, &init);
   // The VM's own environment applies to the command too (the script
   // exports it before it runs the command).
@@ -370,12 +411,19 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
 
   // Install database and steps, and the kernel, in parallel.
   build::DefinitionPtr install = build::InstallArchives(root_plan);
-  std::string kernel_choice = o.kernel;
-  if (kernel_choice == "default") kernel_choice = family == "debian" ? "debian" : "minimal";
+  std::string kernel_choice = o.kernel == "default" ? "distro" : o.kernel;
   build::DefinitionPtr kernel_bundle;
-  if (kernel_choice == "debian") {
-    if (family != "debian") throw RequestError("--kernel debian needs a Debian plan; use --kernel minimal or a PATH");
-    kernel_bundle = build::DebianCloudKernel(o.file_target.empty() ? o.distro : "debian:bookworm");
+  if (kernel_choice == "debian" && family != "debian") {
+    throw RequestError("--kernel debian needs a Debian plan; for this " + family +
+                       " plan use --kernel distro (its own kernel), minimal or a PATH");
+  }
+  if (kernel_choice == "debian" || kernel_choice == "distro") {
+    // The plan's own distribution and release: a --file plan names it.
+    std::string distro = o.distro;
+    if (plan_json.contains("distro") && plan_json["distro"].is_string()) distro = plan_json["distro"].get<std::string>();
+    // A root on a storage disk needs the kernel's ext4.
+    kernel_bundle = build::DistributionKernel(distro, o.storage_mib ? std::vector<std::string>{"ext4"}
+                                                                    : std::vector<std::string>{});
   }
   std::vector<build::DefinitionPtr> wanted = {install};
   if (kernel_bundle) wanted.push_back(kernel_bundle);
@@ -435,6 +483,7 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
   init.ignore_script_errors = o.ignore_script_errors;
 
   init.argv = o.command.empty() ? std::vector<std::string>{"/bin/sh", "-l"} : o.command;
+  prepared_run->AddStorageDisk(cache, o, archive_bytes, &plan, &init);
   ApplyRunSettings(o, archive_bytes, &plan, &init);
 
   size_t built = 0, cached = 0;

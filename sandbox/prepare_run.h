@@ -58,6 +58,12 @@ class PreparedRun {
   std::string UsePostInstallState(build::BuildCache& cache, const std::vector<std::string>& identities,
                                   size_t steps_part, PlanDisk* archives, uint64_t* archive_bytes, VmPlan* vm_plan,
                                   PlanInit* init);
+  // With request.storage_mib: an ext4 scratch disk for the new root joins
+  // the plan (removed when this is destroyed).
+  void AddStorageDisk(build::BuildCache& cache, const RunRequest& request, uint64_t archive_bytes, VmPlan* vm_plan,
+                      PlanInit* init);
+  std::string storage_disk_;
+  int storage_fd_ = -1;  // holds the storage disk's flock
   std::string capture_key_;
   std::vector<std::string> capture_archives_;
   friend nlohmann::json FinishRun(PreparedRun& prepared, const nlohmann::json& outcome);

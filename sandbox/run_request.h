@@ -16,9 +16,12 @@ struct RunRequest {
   std::vector<std::string> packages;        // empty: busybox
   std::string base = "essential";           // Debian: none, essential or required
   std::string file_target;                  // FILE.star:NAME, a plan, instead of packages
-  std::string kernel = "default";           // default, debian, minimal or a path
+  std::string kernel = "default";           // default (= distro), distro, debian, minimal or a path
   uint32_t cpus = 1;
   std::optional<uint64_t> memory_mib;  // default: enough for the root file system
+  // Build the root on an ext4 scratch disk of this many MiB (sparse; gone
+  // with the run) instead of in guest memory.
+  std::optional<uint64_t> storage_mib;
   std::vector<std::string> shares;     // DIR[:TAG][,ro]
   std::string workdir;                 // default: the first share, else /root
   bool net = false;

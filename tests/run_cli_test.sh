@@ -130,6 +130,28 @@ step_text=$($trfrag cat "$steps" .tinyrange/install/steps | tr '\0' '\n')
 grep -q '^base-passwd: postinst configure$' <<<"$step_text" ||
   fail "the steps do not configure base-passwd"
 
+# --storage: the root goes on an ext4 scratch disk (made here, empty,
+# sparse) instead of guest memory, which then need not hold it.
+"$tr_bin" run "${pkgs[@]}" --kernel "$work/kernel" --storage 256 --memory 256 --print-plan -- true \
+  > "$work/storage.json" || fail "--storage --print-plan failed"
+storage=$(python3 - "$work/storage.json" <<'PY'
+import json, sys
+plan = json.load(open(sys.argv[1]))
+assert plan["init"]["root_disk"] == "tr-storage", plan["init"]
+disk = [d for d in plan["disks"] if d["id"] == "tr-storage"][0]
+assert not disk.get("read_only", False), disk
+print(disk["path"])
+PY
+) || fail "no storage disk in the plan: $(cat "$work/storage.json")"
+[ "$(stat -c %s "$storage")" = $((256 << 20)) ] || fail "the storage disk is not 256 MiB: $(stat -c %s "$storage")"
+e2fsck=$(command -v e2fsck || echo /sbin/e2fsck)
+"$e2fsck" -fn "$storage" >/dev/null 2>&1 || fail "the storage disk is not a sound ext4 file system"
+rm -f "$storage"
+set +e
+out=$("$tr_bin" run "${pkgs[@]}" --kernel "$work/kernel" --storage 8 -- true 2>&1); rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q -- "--storage 8: too small for this root file system" <<<"$out" || fail "--storage 8: $rc $out"
+
 # A script whose interpreter the plan lacks is found before any VM boots.
 set +e
 out=$("$tr_bin" run --base none -p busybox -p base-passwd --kernel "$work/kernel" -- true 2>&1); rc=$?
@@ -151,7 +173,7 @@ grep -q "too little for this root file system" <<<"$out" || fail "--memory 16: $
 set +e
 out=$("$tr_bin" run "${pkgs[@]}" --kernel "$work/no-kernel" -- true 2>&1); rc=$?
 set -e
-[ $rc -eq 2 ] && grep -q "not debian, minimal or an existing kernel file" <<<"$out" || fail "--kernel missing: $rc $out"
+[ $rc -eq 2 ] && grep -q "not distro, debian, minimal or an existing kernel file" <<<"$out" || fail "--kernel missing: $rc $out"
 set +e
 out=$("$tr_bin" run "${pkgs[@]}" --kernel "$work/kernel" </dev/null 2>&1); rc=$?
 set -e

@@ -35,6 +35,7 @@ for part in plan["disks"][0]["parts"]: print(part)' "$1"
 }
 mapfile -t parts < <(plan_files "$work/plan.json")
 kernel=${parts[0]}
+debian_bundle=$(dirname "$kernel")  # Debian's kernel bundle: vmlinuz, modules/
 python3 "$here/support/trfrag.py" disk "$work/archives.img" "${parts[@]:1}"
 truncate -s 1G "$work/capture.img"
 
@@ -91,6 +92,7 @@ timeout 200 qemu-system-x86_64 -M microvm,acpi=on,rtc=on -accel tcg -cpu max -m 
   -global virtio-mmio.force-legacy=false \
   -drive id=a,file="$1",format=raw,if=none,readonly=on -device virtio-blk-device,drive=a,serial=tr-archives \
   -drive id=c,file="$work/capture.img",format=raw,if=none -device virtio-blk-device,drive=c,serial=tr-capture \
+  "${extra_disk[@]}" \
   -device virtio-serial-device -chardev file,id=hvc,path="$2.stdout" -device virtconsole,chardev=hvc \
   -chardev socket,id=in,path="$work/stdin.sock",server=on,wait=on \
   -device virtserialport,chardev=in,name=tinyrange.stdin \
@@ -103,17 +105,25 @@ done
 cp "$2.stdout" "$work/stdout.txt"; cp "$2.serial" "$work/serial.txt"
 }
 # Boots PLAN as it is printed: its initrd, its archive disk (NAME.img), a
-# fresh capture disk and STDIN_TEXT on stdin. Leaves the plan's kernel and
+# fresh capture disk, its storage disk if any, and STDIN_TEXT on stdin. Leaves the plan's kernel and
 # parts in $kernel and plan_parts.
 boot_plan() {  # PLAN NAME STDIN_TEXT
 "$tr_bin" vm --plan "$1" --write-initrd "$work/initrd.cpio"
 mapfile -t plan_parts < <(plan_files "$1")
+# The plan's storage disk (tr run --storage), if it has one.
+storage=$(python3 -c '
+import json, sys
+print(*[d["path"] for d in json.load(open(sys.argv[1]))["disks"] if d.get("id") == "tr-storage"])' "$1")
+extra_disk=()
+[ -z "$storage" ] ||
+  extra_disk=(-drive id=s,file="$storage",format=raw,if=none -device virtio-blk-device,drive=s,serial=tr-storage)
 kernel=${plan_parts[0]}
 python3 "$here/support/trfrag.py" disk "$work/$2.img" "${plan_parts[@]:1}"
 truncate -s 0 "$work/capture.img"; truncate -s 1G "$work/capture.img"
 printf '%s' "$3" > "$work/stdin.txt"
 boot "$work/$2.img" "$work/$2" "$work/stdin.txt"
 }
+extra_disk=()
 printf 'hello from the host' > "$work/stdin.txt"
 boot "$work/archives.img" "$work/first" "$work/stdin.txt"
 
@@ -179,6 +189,17 @@ boot_plan "$work/trixie.json" trixie 'from trixie'
 grep -q '^trixie .*-cloud-amd64$' "$work/stdout.txt" && grep -q '^stdin: from trixie$' "$work/stdout.txt" ||
   fail "trixie run: stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
 
+# --storage: the root on an ext4 scratch disk instead of a tmpfs.
+"$tr_bin" run -p busybox --kernel debian --storage 1024 --print-plan -- \
+  sh -c 'grep " / " /proc/mounts; echo "root: $(grep -c ^root: /etc/passwd)"; echo "stdin: $(cat)"' \
+  > "$work/storage.json" || fail "tr run could not prepare a VM with --storage"
+boot_plan "$work/storage.json" storage 'onto the disk'
+grep -q '^/dev/vd[a-z] / ext4 ' "$work/stdout.txt" && grep -q '^root: 1$' "$work/stdout.txt" &&
+  grep -q '^stdin: onto the disk$' "$work/stdout.txt" ||
+  fail "storage run: stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
+rm -f "$storage"  # printed plans leave their generated files behind
+extra_disk=()
+
 # Our minimal kernel (kernel-config/, everything built in), when
 # scripts/build-kernel.sh has built it, as `tr run --kernel minimal` boots
 # it: Debian's essential set, its install scripts, piped stdin.
@@ -188,15 +209,20 @@ if bash "$here/../scripts/build-kernel.sh" --print-path > /dev/null 2>&1; then
   boot_plan "$work/minimal.json" minimal 'to the minimal kernel'
   grep -q '^minimal .* 1$' "$work/stdout.txt" && grep -q '^stdin: to the minimal kernel$' "$work/stdout.txt" ||
     fail "minimal kernel run: stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
+else
+  echo "SKIPPED LOUDLY: the minimal kernel is not built (scripts/build-kernel.sh), so its boot was not tested"
+fi
 
-  # Alpine, from a local repository in Alpine's formats (signed index,
-  # three-segment .apks) served on 127.0.0.1: busybox's .post-install makes
-  # its applet links, tr-hello's .pre-install leaves a file and its
-  # .post-install creates a user and a file. The command sees their effect;
-  # the second boot replays the captured state instead of the scripts.
-  python3 "$here/support/alpine_repo.py" "$work/alpine" "$(command -v busybox)" ||
-    fail "cannot make the Alpine fixture repository (needs openssl and a static busybox)"
-  python3 - "$work/alpine/mirror" "$work/alpine/port" 2>/dev/null <<'PY' &
+# Alpine, from a local repository in Alpine's formats (signed index,
+# three-segment .apks) served on 127.0.0.1: busybox's .post-install makes
+# its applet links, tr-hello's .pre-install leaves a file and its
+# .post-install creates a user and a file. The command sees their effect;
+# the second boot replays the captured state instead of the scripts. The
+# kernel is the distribution's own, linux-virt: the repository's is Debian's
+# kernel packaged as Alpine packages theirs (boot/vmlinuz-virt, .ko.gz).
+python3 "$here/support/alpine_repo.py" "$work/alpine" "$(command -v busybox)" "$debian_bundle" ||
+  fail "cannot make the Alpine fixture repository (needs openssl and a static busybox)"
+python3 - "$work/alpine/mirror" "$work/alpine/port" 2>/dev/null <<'PY' &
 import functools, http.server, sys
 handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -204,37 +230,40 @@ open(sys.argv[2] + ".tmp", "w").write(str(server.server_address[1]))
 __import__("os").rename(sys.argv[2] + ".tmp", sys.argv[2])
 server.serve_forever()
 PY
-  http_server=$!
-  for _ in $(seq 100); do [ -s "$work/alpine/port" ] && break; sleep 0.1; done
-  TR_ALPINE_MIRROR="http://127.0.0.1:$(cat "$work/alpine/port")" TR_ALPINE_KEYS="$work/alpine/keys" \
-    "$tr_bin" run --distro alpine:3.20 -p tr-hello --print-plan -- sh -c \
-    'grep ^tester: /etc/passwd; cat /home/tester/greeting; stat -c "owner %u:%g" /home/tester/greeting;
-     cat /tmp/tr-hello.pre; echo "apk db: $(grep -c ^P: /lib/apk/db/installed)"; echo "stdin: $(cat)";
-     echo to-stderr >&2; exit 5' > "$work/alpine.json" || fail "tr run could not prepare the Alpine VM"
-  kill "$http_server"
-  check_alpine() {  # WHICH
-    for line in 'tester:x:1000:1000:Test user:/home/tester:/bin/sh' 'hello from tr-hello' 'owner 1000:1000' \
-                'pre-install 1.0-r0' 'apk db: 3' 'stdin: alpine input'; do
-      grep -qxF "$line" "$work/stdout.txt" ||
-        fail "Alpine $1: no '$line' in stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
-    done
-    grep -q '^to-stderr' "$work/serial.txt" || fail "Alpine $1: stderr: $(tail -20 "$work/serial.txt")"
-    grep -q 'guest-init: exit status: 5' "$work/serial.txt" || fail "Alpine $1: exit status: $(tail -5 "$work/serial.txt")"
-  }
-  boot_plan "$work/alpine.json" alpine-first 'alpine input'
-  check_alpine "first boot"
-  extract_capture "$work/capture.img" "$work/alpine-capture.trfrag" ||
-    fail "Alpine: bad capture: $(grep -h 'guest-init' "$work/serial.txt")"
-  alpine_listing=$(python3 "$here/support/trfrag.py" list "$work/alpine-capture.trfrag")
-  grep -q ' home/tester/greeting$' <<<"$alpine_listing" && grep -q ' etc/passwd$' <<<"$alpine_listing" &&
-    grep -q ' bin/ls -> /bin/busybox$' <<<"$alpine_listing" || fail "Alpine: the capture lacks the scripts' effects: $alpine_listing"
-  python3 "$here/support/trfrag.py" disk "$work/alpine-cached.img" "${plan_parts[@]:1:${#plan_parts[@]}-2}" \
-    "$work/alpine-capture.trfrag"
-  boot "$work/alpine-cached.img" "$work/alpine-second" "$work/stdin.txt"
-  check_alpine "second boot"
-  grep -q 'install script' "$work/serial.txt" && fail "Alpine: the second boot ran install scripts"
-else
-  echo "SKIPPED LOUDLY: the minimal kernel is not built (scripts/build-kernel.sh), so its boot was not tested"
-fi
+http_server=$!
+for _ in $(seq 100); do [ -s "$work/alpine/port" ] && break; sleep 0.1; done
+# A cache of its own: a plan is kept under its request (docs/build.md), and
+# this repository is made anew, with new signatures, on every run.
+XDG_CACHE_HOME="$work/alpine/cache" TR_ALPINE_MIRROR="http://127.0.0.1:$(cat "$work/alpine/port")" \
+  TR_ALPINE_KEYS="$work/alpine/keys" "$tr_bin" run --distro alpine:3.20 -p tr-hello --print-plan -- sh -c \
+  'grep ^tester: /etc/passwd; cat /home/tester/greeting; stat -c "owner %u:%g" /home/tester/greeting;
+   cat /etc/tr-hello.pre; echo "apk db: $(grep -c ^P: /lib/apk/db/installed)"; echo "stdin: $(cat)";
+   echo to-stderr >&2; exit 5' > "$work/alpine.json" || fail "tr run could not prepare the Alpine VM"
+kill "$http_server"
+alpine_kernel=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["kernel"])' "$work/alpine.json")
+[ "$alpine_kernel" != "$debian_bundle/vmlinuz" ] && [ -f "$(dirname "$alpine_kernel")/modules/virtio_mmio.ko" ] ||
+  fail "the Alpine plan does not boot a bundle of its linux-virt: $alpine_kernel"
+check_alpine() {  # WHICH
+  for line in 'tester:x:1000:1000:Test user:/home/tester:/bin/sh' 'hello from tr-hello' 'owner 1000:1000' \
+              'pre-install 1.0-r0' 'apk db: 3' 'stdin: alpine input'; do
+    grep -qxF "$line" "$work/stdout.txt" ||
+      fail "Alpine $1: no '$line' in stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
+  done
+  grep -q '^to-stderr' "$work/serial.txt" || fail "Alpine $1: stderr: $(tail -20 "$work/serial.txt")"
+  grep -q 'guest-init: exit status: 5' "$work/serial.txt" || fail "Alpine $1: exit status: $(tail -5 "$work/serial.txt")"
+}
+boot_plan "$work/alpine.json" alpine-first 'alpine input'
+check_alpine "first boot"
+extract_capture "$work/capture.img" "$work/alpine-capture.trfrag" ||
+  fail "Alpine: bad capture: $(grep -h 'guest-init' "$work/serial.txt")"
+alpine_listing=$(python3 "$here/support/trfrag.py" list "$work/alpine-capture.trfrag")
+grep -q ' home/tester/greeting$' <<<"$alpine_listing" && grep -q ' etc/passwd$' <<<"$alpine_listing" &&
+  grep -q ' etc/tr-hello.pre$' <<<"$alpine_listing" &&
+  grep -q ' bin/ls -> /bin/busybox$' <<<"$alpine_listing" || fail "Alpine: the capture lacks the scripts' effects: $alpine_listing"
+python3 "$here/support/trfrag.py" disk "$work/alpine-cached.img" "${plan_parts[@]:1:${#plan_parts[@]}-2}" \
+  "$work/alpine-capture.trfrag"
+boot "$work/alpine-cached.img" "$work/alpine-second" "$work/stdin.txt"
+check_alpine "second boot"
+grep -q 'install script' "$work/serial.txt" && fail "Alpine: the second boot ran install scripts"
 
 echo "run_qemu_test: ok (guest-init unpacked, ran the install steps, captured $(wc -l <<<"$listing") paths)"

@@ -236,9 +236,10 @@ GcResult BuildCache::CollectGarbage(const GcOptions& options) {
     if (download::IsSha256Hex(hash)) {
       lock = download::FileLock::TryLock(BuildLockPath(hash), download::LockMode::kExclusive);
       if (!lock) continue;
-    } else if ((name.compare(0, 8, "capture-") == 0 || name.compare(0, 4, "run-") == 0) &&
+    } else if ((name.compare(0, 8, "capture-") == 0 || name.compare(0, 8, "storage-") == 0 ||
+                name.compare(0, 4, "run-") == 0) &&
                InUse(item.path().string())) {
-      continue;  // a run's capture disk or archives (sandbox/prepare_run.h), in use by its VM
+      continue;  // a run's capture or storage disk or archives (sandbox/prepare_run.h), in use by its VM
     }
     ++result.removed_temporaries;
     if (!options.dry_run) {

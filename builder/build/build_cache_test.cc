@@ -99,23 +99,26 @@ TEST(BuildCacheTest, GcRemovesTemporariesOfDeadBuildersOnly) {
   EXPECT_TRUE(std::filesystem::exists(live_temp));
 }
 
-TEST(BuildCacheTest, GcLeavesALockedCaptureDiskAlone) {
-  // tr run's capture disks live among the temporaries, flocked while the
-  // VM writes them (sandbox/prepare_run.cc); a stale one is collected.
-  TempDir dir;
-  BuildCache cache(dir.path());
-  std::filesystem::create_directories(cache.root() + "/tmp");
-  std::string live = cache.root() + "/tmp/capture-live01", stale = cache.root() + "/tmp/capture-stale1";
-  std::ofstream(live) << "x";
-  std::ofstream(stale) << "x";
-  int fd = open(live.c_str(), O_RDWR | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(flock(fd, LOCK_EX), 0);
-  GcResult result = cache.CollectGarbage(GcOptions{});
-  EXPECT_EQ(result.removed_temporaries, 1u);
-  EXPECT_TRUE(std::filesystem::exists(live));
-  EXPECT_FALSE(std::filesystem::exists(stale));
-  close(fd);
+TEST(BuildCacheTest, GcLeavesALockedCaptureOrStorageDiskAlone) {
+  // tr run's capture and storage disks live among the temporaries, flocked
+  // while the VM uses them (sandbox/prepare_run.cc); stale ones are
+  // collected.
+  for (const char* kind : {"capture", "storage"}) {
+    TempDir dir;
+    BuildCache cache(dir.path());
+    std::filesystem::create_directories(cache.root() + "/tmp");
+    std::string live = cache.root() + "/tmp/" + kind + "-live01", stale = cache.root() + "/tmp/" + kind + "-stale1";
+    std::ofstream(live) << "x";
+    std::ofstream(stale) << "x";
+    int fd = open(live.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(flock(fd, LOCK_EX), 0);
+    GcResult result = cache.CollectGarbage(GcOptions{});
+    EXPECT_EQ(result.removed_temporaries, 1u) << kind;
+    EXPECT_TRUE(std::filesystem::exists(live)) << kind;
+    EXPECT_FALSE(std::filesystem::exists(stale)) << kind;
+    close(fd);
+  }
 }
 
 TEST(TargetMemoTest, RemembersTheLastBuildOfATargetEvenAfterAnEdit) {

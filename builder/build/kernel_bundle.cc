@@ -29,6 +29,8 @@ const std::vector<std::string>& GuestKernelModules() {
 namespace {
 
 constexpr const char* kModuleSuffixes[] = {".ko", ".ko.xz", ".ko.gz", ".ko.zst"};
+// Debian's image is boot/vmlinuz-VERSION, Alpine's boot/vmlinuz-FLAVOR.
+const std::string kImagePrefix = "boot/vmlinuz-";
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -118,11 +120,13 @@ class KernelBundleDefinition final : public Definition {
     std::map<std::string, std::vector<std::string>> depends;
     std::map<std::string, std::string> path_of;  // module name -> archive entry
     std::set<std::string> builtin;
+    std::vector<std::string> images;
     {
       archive::ArchiveReader reader(archive);
       while (auto entry = reader.Next()) {
         const std::string& n = entry->name;
         if (entry->type != archive::EntryType::kFile) continue;
+        if (n.rfind(kImagePrefix, 0) == 0) images.push_back(n);
         // Under /usr from trixie on (the merged-/usr move), /lib before.
         size_t start = n.rfind("lib/modules/", 0) == 0 ? 12 : n.rfind("usr/lib/modules/", 0) == 0 ? 16 : 0;
         if (start == 0) continue;
@@ -157,7 +161,7 @@ class KernelBundleDefinition final : public Definition {
     std::vector<std::string> order = ModuleLoadOrder(depends, builtin, modules_);
     std::map<std::string, std::string> wanted;  // archive name -> output name
     for (const std::string& name : order) wanted[path_of.at(name)] = name + ".ko";
-    std::string image_name = "boot/vmlinuz-" + version;
+    std::string image_name = KernelImageEntry(images, version, plan_->Describe());
 
     // Pass 2: the image and the modules to load.
     std::filesystem::create_directories(ctx.output() + "/modules");
@@ -184,7 +188,7 @@ class KernelBundleDefinition final : public Definition {
       out.close();
       if (!out) throw BuildError("cannot write " + target);
     }
-    if (!have_image) throw BuildError(plan_->Describe() + ": the kernel package has no " + image_name);
+    if (!have_image) throw BuildError(plan_->Describe() + ": the kernel package's " + image_name + " is not a file");
     nlohmann::json bundle = {{"kernel_version", version}, {"modules", order}};
     std::string error;
     if (!download::WriteFileAtomically(ctx.output() + "/bundle.json", bundle.dump(1) + "\n", &error)) {
@@ -192,20 +196,20 @@ class KernelBundleDefinition final : public Definition {
     }
   }
 
-  // The archive of the plan's linux-image-VERSION package (the one with
-  // the image, not the metapackage that depends on it).
+  // The archive of the plan's kernel package (the one with the image, not
+  // a metapackage that depends on it).
   std::string KernelArchive(BuildContext& ctx) const {
     std::ifstream in(ctx.input(0) + "/plan.json");
     nlohmann::json plan = nlohmann::json::parse(in, nullptr, false);
     if (plan.is_discarded() || !plan.contains("packages")) throw BuildError(ctx.input(0) + "/plan.json is not a plan");
+    std::string family = plan.contains("family") && plan["family"].is_string() ? plan["family"].get<std::string>() : "";
     std::vector<std::string> paths = PlanArchives(ctx.input(0), ctx.options().cache_root);
     for (size_t i = 0; i < plan["packages"].size(); ++i) {
-      std::string name = plan["packages"][i].value("name", "");
-      if (name.rfind("linux-image-", 0) != 0) continue;
-      // The versioned package's name has a digit after the prefix.
-      if (name.size() > 12 && name[12] >= '0' && name[12] <= '9') return paths.at(i);
+      const nlohmann::json& package = plan["packages"][i];
+      std::string name = package.contains("name") && package["name"].is_string() ? package["name"].get<std::string>() : "";
+      if (IsKernelPackage(family, name)) return paths.at(i);
     }
-    throw BuildError(plan_->Describe() + " has no linux-image-VERSION package");
+    throw BuildError(plan_->Describe() + " has no kernel package (Debian's linux-image-VERSION, Alpine's linux-FLAVOR)");
   }
 
   DefinitionPtr plan_;
@@ -214,11 +218,60 @@ class KernelBundleDefinition final : public Definition {
 
 }  // namespace
 
-DefinitionPtr DebianCloudKernel(const std::string& distro) {
+namespace {
+
+std::vector<std::string> WithExtra(const std::vector<std::string>& extra_modules) {
+  std::vector<std::string> modules = GuestKernelModules();
+  modules.insert(modules.end(), extra_modules.begin(), extra_modules.end());
+  return modules;
+}
+
+}  // namespace
+
+DefinitionPtr DebianCloudKernel(const std::string& distro, const std::vector<std::string>& extra_modules) {
   PackageRequest request;
   request.distro = distro;
   request.packages = {"linux-image-cloud-amd64"};
-  return KernelBundle(PackagePlan(request));
+  return KernelBundle(PackagePlan(request), WithExtra(extra_modules));
+}
+
+DefinitionPtr DistributionKernel(const std::string& distro, const std::vector<std::string>& extra_modules) {
+  if (distro.rfind("debian:", 0) == 0) return DebianCloudKernel(distro, extra_modules);
+  if (distro.rfind("alpine:", 0) == 0) {
+    PackageRequest request;
+    request.distro = distro;
+    request.packages = {"linux-virt"};
+    return KernelBundle(PackagePlan(request), WithExtra(extra_modules));
+  }
+  throw BuildError("no distribution kernel for " + distro + " (debian:SUITE or alpine:VERSION)");
+}
+
+bool IsKernelPackage(const std::string& family, const std::string& name) {
+  if (family == "debian") {
+    constexpr std::string_view kPrefix = "linux-image-";
+    return name.size() > kPrefix.size() && name.rfind(kPrefix, 0) == 0 && name[kPrefix.size()] >= '0' &&
+           name[kPrefix.size()] <= '9';
+  }
+  if (family == "alpine") {
+    constexpr std::string_view kPrefix = "linux-";
+    if (name.size() <= kPrefix.size() || name.rfind(kPrefix, 0) != 0) return false;
+    std::string flavor = name.substr(kPrefix.size());
+    return flavor.find('-') == std::string::npos && flavor != "firmware" && flavor != "headers";
+  }
+  return false;
+}
+
+std::string KernelImageEntry(const std::vector<std::string>& images, const std::string& version,
+                             const std::string& what) {
+  if (images.size() == 1) return images[0];
+  std::string versioned = kImagePrefix + version;
+  for (const std::string& image : images) {
+    if (image == versioned) return image;
+  }
+  if (images.empty()) throw BuildError(what + ": the kernel package has no " + kImagePrefix + "* image");
+  std::string list;
+  for (const std::string& image : images) list += (list.empty() ? "" : ", ") + image;
+  throw BuildError(what + ": the kernel package has several images (" + list + ") and none is " + versioned);
 }
 
 DefinitionPtr KernelBundle(DefinitionPtr kernel_plan, std::vector<std::string> modules) {

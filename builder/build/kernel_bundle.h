@@ -22,9 +22,10 @@ namespace tinyrange::build {
 // spells them without directory and ".ko").
 const std::vector<std::string>& GuestKernelModules();
 
-// `kernel_plan` is a package plan containing a linux-image-VERSION package.
+// `kernel_plan` is a package plan containing a kernel package: Debian's
+// linux-image-VERSION, or Alpine's linux-FLAVOR (linux-virt, linux-lts).
 // The output directory holds:
-//   vmlinuz            the kernel image
+//   vmlinuz            the kernel image (the package's boot/vmlinuz-*)
 //   modules/NAME.ko    each module to load (uncompressed)
 //   bundle.json        {"kernel_version": "...", "modules": ["NAME", ...]}
 //                      with the modules in load order (dependencies first)
@@ -37,7 +38,26 @@ DefinitionPtr KernelBundle(DefinitionPtr kernel_plan, std::vector<std::string> m
 
 // The bundle of a Debian suite's cloud kernel: the versioned package that
 // linux-image-cloud-amd64 points to, from a plan of its own ("debian:SUITE").
-DefinitionPtr DebianCloudKernel(const std::string& distro);
+DefinitionPtr DebianCloudKernel(const std::string& distro,
+                                const std::vector<std::string>& extra_modules = {});
+
+// The bundle of a distribution's own kernel for virtual machines: Debian's
+// cloud kernel, or Alpine's linux-virt ("alpine:VERSION"), with
+// `extra_modules` to load besides GuestKernelModules() (say, "ext4" for a
+// root on a disk; nothing is loaded for what the kernel has built in).
+DefinitionPtr DistributionKernel(const std::string& distro, const std::vector<std::string>& extra_modules = {});
+
+// Whether package `name` of a `family` ("debian" or "alpine") plan is a
+// kernel package: linux-image-VERSION (not the linux-image-cloud-amd64
+// metapackage), or linux-FLAVOR without a further '-' (not
+// linux-firmware-*), and not linux-firmware or linux-headers.
+bool IsKernelPackage(const std::string& family, const std::string& name);
+
+// The image among a kernel package's boot/vmlinuz-* files: the only one, or
+// else boot/vmlinuz-VERSION. Throws BuildError naming `what` when there is
+// none, or several and none of them is VERSION's.
+std::string KernelImageEntry(const std::vector<std::string>& images, const std::string& version,
+                             const std::string& what);
 
 // The load order of `wanted` and their dependencies: each module after
 // everything it depends on. `depends` maps every module of the kernel (by

@@ -172,5 +172,43 @@ TEST(KernelBundleTest, CompressedModulesAreDecompressedAndReadable) {
   }
 }
 
+
+TEST(KernelBundleTest, KernelPackagesOfEachFamily) {
+  EXPECT_TRUE(IsKernelPackage("debian", "linux-image-6.1.0-28-cloud-amd64"));
+  EXPECT_FALSE(IsKernelPackage("debian", "linux-image-cloud-amd64"));  // the metapackage
+  EXPECT_FALSE(IsKernelPackage("debian", "linux-base"));
+  EXPECT_TRUE(IsKernelPackage("alpine", "linux-virt"));
+  EXPECT_TRUE(IsKernelPackage("alpine", "linux-lts"));
+  EXPECT_FALSE(IsKernelPackage("alpine", "linux-firmware"));
+  EXPECT_FALSE(IsKernelPackage("alpine", "linux-firmware-none"));
+  EXPECT_FALSE(IsKernelPackage("alpine", "linux-headers"));
+  EXPECT_FALSE(IsKernelPackage("alpine", "linux-virt-dev"));
+  EXPECT_FALSE(IsKernelPackage("alpine", "linux-"));
+  EXPECT_FALSE(IsKernelPackage("alpine", "linux-image-6.1.0-28-cloud-amd64"));
+  EXPECT_FALSE(IsKernelPackage("debian", "linux-virt"));
+}
+
+TEST(KernelBundleTest, TheImageIsTheOnlyOneOrTheVersions) {
+  EXPECT_EQ(KernelImageEntry({"boot/vmlinuz-virt"}, "6.12.9-0-virt", "k"), "boot/vmlinuz-virt");
+  EXPECT_EQ(KernelImageEntry({"boot/vmlinuz-6.1.0-28-cloud-amd64"}, "6.1.0-28-cloud-amd64", "k"),
+            "boot/vmlinuz-6.1.0-28-cloud-amd64");
+  EXPECT_EQ(KernelImageEntry({"boot/vmlinuz-old", "boot/vmlinuz-6.1"}, "6.1", "k"), "boot/vmlinuz-6.1");
+  try {
+    KernelImageEntry({}, "6.1", "plan of linux-virt");
+    FAIL() << "no image was accepted";
+  } catch (const BuildError& e) {
+    EXPECT_NE(std::string(e.what()).find("plan of linux-virt: the kernel package has no boot/vmlinuz-* image"),
+              std::string::npos)
+        << e.what();
+  }
+  try {
+    KernelImageEntry({"boot/vmlinuz-a", "boot/vmlinuz-b"}, "6.1", "k");
+    FAIL() << "two images were accepted";
+  } catch (const BuildError& e) {
+    EXPECT_NE(std::string(e.what()).find("several images (boot/vmlinuz-a, boot/vmlinuz-b)"), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace tinyrange::build

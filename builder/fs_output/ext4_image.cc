@@ -482,3 +482,28 @@ void WriteExt4Image(const FsTree& tree, const std::filesystem::path& output,
 }
 
 }  // namespace tinyrange::fs_output
+
+namespace tinyrange::fs_output {
+
+void FormatEmptyExt4(const std::filesystem::path& path, const std::string& mke2fs) {
+  std::string what = "ext4 scratch disk " + path.string();
+  std::error_code ec;
+  uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw FsOutputError(what + ": " + ec.message());
+  if (size < 16 * kMiB) throw FsOutputError(what + ": smaller than 16 MiB");
+  // mke2fs reads the pinned configuration, never the host's.
+  TempDir work(path);
+  WriteWholeFile(work.path() / "mke2fs.conf", kMke2fsConf);
+  std::map<std::string, std::string> env = {{"MKE2FS_CONFIG", (work.path() / "mke2fs.conf").string()}};
+  std::vector<std::string> mkfs = {mke2fs, "-q", "-F", "-t", "ext4", "-T", "tinyrange", "-b", std::to_string(kBlockSize),
+                                   "-O", "^has_journal",
+                                   "-m", "0", "-E", "assume_storage_prezeroed=1,nodiscard", path.string(),
+                                   std::to_string(size / kBlockSize)};
+  ProcessResult made = RunProcess(mkfs, env);
+  if (made.exit_code != 0) {
+    throw FsOutputError(what + ": \"" + CommandLine(mkfs) + "\" failed (exit code " +
+                        std::to_string(made.exit_code) + "): " + made.output);
+  }
+}
+
+}  // namespace tinyrange::fs_output

@@ -56,4 +56,11 @@ uint64_t EstimateExt4ImageSize(const FsTree& tree);
 void WriteExt4Image(const FsTree& tree, const std::filesystem::path& output,
                     const Ext4ImageOptions& options = {});
 
+// Makes an empty ext4 file system, with the same pinned features but no
+// journal, on the existing file at `path` (already sized, reading as
+// zeros: a new sparse file). For a scratch disk that lives as long as one
+// VM: a journal would only add writes. Throws FsOutputError like
+// WriteExt4Image.
+void FormatEmptyExt4(const std::filesystem::path& path, const std::string& mke2fs = "mke2fs");
+
 }  // namespace tinyrange::fs_output

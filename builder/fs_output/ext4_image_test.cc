@@ -2,7 +2,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <fstream>
 
 #include "builder/fs_output/fs_output_test_util.h"
 #include "builder/fs_output/subprocess.h"
@@ -148,6 +151,36 @@ TEST_F(Ext4ImageTest, TooSmallFailsNamingTheCommandAndLeavesNothing) {
     EXPECT_THAT(e.what(), HasSubstr("too small"));
   }
   EXPECT_TRUE(out.List().empty());
+}
+
+
+TEST_F(Ext4ImageTest, EmptyScratchFileSystemHasNoJournalAndChecksClean) {
+  ScratchDir dir;
+  std::filesystem::path disk = dir.path() / "storage.img";
+  {
+    std::ofstream make(disk);
+  }
+  std::filesystem::resize_file(disk, 64 << 20);
+  FormatEmptyExt4(disk);
+  std::string stats = Debugfs(disk, "stats");
+  EXPECT_THAT(stats, HasSubstr("Filesystem features:"));
+  EXPECT_THAT(stats, HasSubstr("extent"));
+  EXPECT_THAT(stats, ::testing::Not(HasSubstr("has_journal")));
+  EXPECT_THAT(stats, HasSubstr("Block count:              16384"));
+  ProcessResult fsck = RunProcess({Tool("e2fsck"), "-fn", disk.string()});
+  EXPECT_EQ(fsck.exit_code, 0) << fsck.output;
+  // Still sparse: nothing but metadata was written.
+  struct stat st;
+  ASSERT_EQ(stat(disk.c_str(), &st), 0);
+  EXPECT_LT(st.st_blocks * 512, 16 << 20);
+
+  std::filesystem::path tiny = dir.path() / "tiny.img";
+  {
+    std::ofstream make(tiny);
+  }
+  std::filesystem::resize_file(tiny, 1 << 20);
+  EXPECT_THROW(FormatEmptyExt4(tiny), FsOutputError);
+  EXPECT_THROW(FormatEmptyExt4(dir.path() / "missing.img"), FsOutputError);
 }
 
 }  // namespace

@@ -50,11 +50,15 @@ void tinyrange_request_set_base(tinyrange_request* request, const char* base);
 void tinyrange_request_add_package(tinyrange_request* request, const char* package);
 /* A package plan from a build file, "FILE.star:NAME", instead of packages. */
 void tinyrange_request_set_plan_file(tinyrange_request* request, const char* target);
-/* "debian", "minimal" or a kernel file. */
+/* "distro" (the default: the distribution's own kernel), "debian", "minimal"
+ * or a kernel file. */
 void tinyrange_request_set_kernel(tinyrange_request* request, const char* kernel);
 void tinyrange_request_set_cpus(tinyrange_request* request, uint32_t cpus);
 /* The memory limit of the VM (the whole guest, root file system included). */
 void tinyrange_request_set_memory_mib(tinyrange_request* request, uint64_t memory_mib);
+/* Build the root file system on an ext4 scratch disk of this many MiB
+ * (sparse, removed after the run) instead of in the VM's memory. */
+void tinyrange_request_set_storage_mib(tinyrange_request* request, uint64_t storage_mib);
 /* Wall-clock limit; the run then ends with exit status 253. 0: none. */
 void tinyrange_request_set_timeout(tinyrange_request* request, double seconds);
 /* Share a host directory over virtio-fs, mounted at the same path in the

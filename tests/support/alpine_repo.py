@@ -13,10 +13,15 @@ Writes, under OUT:
 
 The packages: alpine-baselayout-data (/etc/passwd, /etc/group), busybox (the
 host's static busybox; its .post-install makes the applet links, as Alpine's
-does) and tr-hello, whose .post-install creates a user and a file.
+does) and tr-hello, whose .pre-install leaves a file and whose .post-install
+creates a user and a file. With a kernel bundle (the output of tinyrange's
+kernel_bundle: vmlinuz, modules/NAME.ko, bundle.json), also linux-virt laid
+out as Alpine's is: boot/vmlinuz-virt, and the modules gzip-compressed under
+lib/modules/VERSION/kernel/ beside an empty modules.builtin.
 
-Usage: alpine_repo.py OUT BUSYBOX_BINARY
+Usage: alpine_repo.py OUT BUSYBOX_BINARY [KERNEL_BUNDLE_DIR]
 """
+import json
 import base64
 import gzip
 import hashlib
@@ -113,8 +118,24 @@ def write_index(directory, records, private_key):
         f.write(signature + index)
 
 
+def linux_virt(bundle_dir, directory, private_key):
+    with open(os.path.join(bundle_dir, "bundle.json")) as f:
+        version = json.load(f)["kernel_version"]
+    modules_dir = f"lib/modules/{version}"
+    entries = [directory("boot"), directory("lib"), directory("lib/modules"), directory(modules_dir),
+               directory(modules_dir + "/kernel")]
+    with open(os.path.join(bundle_dir, "vmlinuz"), "rb") as f:
+        entries.append(entry("boot/vmlinuz-virt", f.read()))
+    for name in sorted(os.listdir(os.path.join(bundle_dir, "modules"))):
+        with open(os.path.join(bundle_dir, "modules", name), "rb") as f:
+            entries.append(entry(f"{modules_dir}/kernel/{name}.gz", gzip_member(f.read())))
+    entries.append(entry(modules_dir + "/modules.builtin", b""))
+    return apk("linux-virt", "6.1.0-r0", "Linux lts kernel optimized for virtual guests", [], entries, {}, private_key)
+
+
 def main():
     out, busybox = sys.argv[1], sys.argv[2]
+    kernel_bundle = sys.argv[3] if len(sys.argv) > 3 else None
     os.makedirs(os.path.join(out, "keys"), exist_ok=True)
     private_key = os.path.join(out, "signing.private")
     subprocess.run(["openssl", "genrsa", "-out", private_key, "2048"], check=True, capture_output=True)
@@ -139,7 +160,7 @@ def main():
         directory("usr/share"), directory("usr/share/tr-hello"),
         entry("usr/share/tr-hello/greeting", b"hello from tr-hello\n"),
     ], {
-        "pre-install": "#!/bin/sh\necho \"pre-install $1\" > /tmp/tr-hello.pre\n",
+        "pre-install": "#!/bin/sh\necho \"pre-install $1\" > /etc/tr-hello.pre\n",
         "post-install": "#!/bin/sh\n"
                         "echo 'tester:x:1000:1000:Test user:/home/tester:/bin/sh' >> /etc/passwd\n"
                         "echo 'tester:x:1000:' >> /etc/group\n"
@@ -148,10 +169,14 @@ def main():
                         "chown -R 1000:1000 /home/tester\n",
     }, private_key)
 
+    packages = [baselayout, busybox_pkg, hello]
+    if kernel_bundle:
+        packages.append(linux_virt(kernel_bundle, directory, private_key))
+
     main_dir = os.path.join(out, "mirror", "v3.20", "main", "x86_64")
     os.makedirs(main_dir, exist_ok=True)
     records = []
-    for file_name, file_bytes, record in (baselayout, busybox_pkg, hello):
+    for file_name, file_bytes, record in packages:
         with open(os.path.join(main_dir, file_name), "wb") as f:
             f.write(file_bytes)
         records.append(record)

@@ -81,6 +81,7 @@ std::vector<uint8_t> BuildInitArchive(const PlanInit& init) {
   config.winsize_rows = init.terminal_rows;
   config.archives_disk = init.archives_disk;
   config.capture_disk = init.capture_disk;
+  config.root_disk = init.root_disk;
   config.ignore_script_errors = init.ignore_script_errors;
   for (const auto& m : init.mounts) config.shares.push_back({m.tag, m.path, m.read_only});
   std::string encoded;

@@ -71,7 +71,7 @@ class PlanReader {
 
   PlanInit Init(const json& v) const {
     CheckKeys(v, ".init", {"binary", "argv", "env", "cwd", "hostname", "uid", "gid", "modules", "files", "network",
-                         "archives_disk", "capture_disk", "script_errors", "mounts", "console", "stderr_console", "output",
+                         "archives_disk", "capture_disk", "root_disk", "script_errors", "mounts", "console", "stderr_console", "output",
                          "stdin_port", "terminal_size"});
     PlanInit init;
     if (v.contains("binary")) init.binary = HostPath(v["binary"], ".init.binary");
@@ -102,6 +102,7 @@ class PlanReader {
     if (v.contains("stderr_console")) init.stderr_console = String(v["stderr_console"], ".init.stderr_console");
     if (v.contains("archives_disk")) init.archives_disk = String(v["archives_disk"], ".init.archives_disk");
     if (v.contains("capture_disk")) init.capture_disk = String(v["capture_disk"], ".init.capture_disk");
+    if (v.contains("root_disk")) init.root_disk = String(v["root_disk"], ".init.root_disk");
     if (v.contains("script_errors")) {
       std::string mode = String(v["script_errors"], ".init.script_errors");
       if (mode != "fail" && mode != "ignore") Fail(".init.script_errors", "expected \"fail\" or \"ignore\"");
@@ -304,6 +305,13 @@ void ValidateVmPlan(const VmPlan& plan, const std::string& source) {
       if (init.archives_disk.empty()) fail(".init.capture_disk: needs archives_disk (there is nothing to capture)");
       if (!has_disk(init.capture_disk)) fail(".init.capture_disk: no disk has the id \"" + init.capture_disk + "\"");
     }
+    if (!init.root_disk.empty()) {
+      if (init.archives_disk.empty()) fail(".init.root_disk: needs archives_disk (the root is built from them)");
+      if (!has_disk(init.root_disk)) fail(".init.root_disk: no disk has the id \"" + init.root_disk + "\"");
+      for (const PlanDisk& d : plan.disks) {
+        if (d.id == init.root_disk && d.read_only) fail(".init.root_disk: the disk \"" + d.id + "\" is read-only");
+      }
+    }
     if (!init.output.empty()) {
       size_t space = init.output.find(' ');
       if (space == std::string::npos || space + 1 >= init.output.size() || init.output[space + 1] != '/') {
@@ -410,6 +418,7 @@ std::string SerializeVmPlan(const VmPlan& plan) {
     if (i.terminal_cols != 0) init["terminal_size"] = {{"cols", i.terminal_cols}, {"rows", i.terminal_rows}};
     if (!i.archives_disk.empty()) init["archives_disk"] = i.archives_disk;
     if (!i.capture_disk.empty()) init["capture_disk"] = i.capture_disk;
+    if (!i.root_disk.empty()) init["root_disk"] = i.root_disk;
     if (i.ignore_script_errors) init["script_errors"] = "ignore";
     if (!i.mounts.empty()) {
       json mounts = json::array();

@@ -51,6 +51,10 @@
 //     "capture_disk": "ID",            optional (with archives_disk): a writable
 //                                      disk for the install steps' changes
 //                                      (guest-init/capture_format.h)
+//     "root_disk": "ID",               optional (with archives_disk): a writable
+//                                      disk with an empty ext4 file system
+//                                      that holds the new root instead of a
+//                                      tmpfs (guest memory)
 //     "script_errors": "fail",         optional: fail | ignore (a failing install
 //                                      script ends the run, or is only reported)
 //     "console": "/dev/console",       optional: the command's stdio device
@@ -110,6 +114,7 @@ struct PlanInit {
   uint16_t terminal_rows = 0;
   std::string archives_disk;  // "" = run in the initramfs
   std::string capture_disk;   // "" = do not capture the install steps' changes
+  std::string root_disk;      // "" = the new root is a tmpfs
   bool ignore_script_errors = false;
   struct Mount {
     std::string tag;

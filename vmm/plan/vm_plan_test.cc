@@ -155,9 +155,10 @@ std::string ValidationError(const std::string& json) {
 TEST(VmPlanTest, NewRootInitFieldsRoundTrip) {
   VmPlan p = ParseVmPlan(R"({
     "version": 1, "kernel": "/k",
-    "disks": [{"parts": ["/a.trfrag", "/b.trfrag"], "id": "tr-archives"}, {"path": "/cap", "id": "tr-capture"}],
+    "disks": [{"parts": ["/a.trfrag", "/b.trfrag"], "id": "tr-archives"}, {"path": "/cap", "id": "tr-capture"},
+              {"path": "/root.ext4", "id": "tr-storage"}],
     "init": {"argv": ["/bin/true"], "archives_disk": "tr-archives", "capture_disk": "tr-capture",
-             "script_errors": "ignore", "mounts": [{"tag": "project", "path": "/work", "read_only": true}]}
+             "root_disk": "tr-storage", "script_errors": "ignore", "mounts": [{"tag": "project", "path": "/work", "read_only": true}]}
   })", "plan.json", "/");
   ValidateVmPlan(p, "plan.json");
   ASSERT_TRUE(p.init);
@@ -169,6 +170,7 @@ TEST(VmPlanTest, NewRootInitFieldsRoundTrip) {
   VmPlan q = ParseVmPlan(SerializeVmPlan(p), "again.json", "/");
   EXPECT_EQ(q.init->archives_disk, "tr-archives");
   EXPECT_EQ(q.init->capture_disk, "tr-capture");
+  EXPECT_EQ(q.init->root_disk, "tr-storage");
   EXPECT_TRUE(q.init->ignore_script_errors);
   EXPECT_EQ(q.init->mounts[0].tag, "project");
   EXPECT_EQ(q.init->mounts[0].path, "/work");
@@ -181,6 +183,18 @@ TEST(VmPlanTest, NewRootInitFieldErrors) {
   EXPECT_NE(ValidationError(R"({"version": 1, "kernel": "/k", "disks": [{"path": "/c", "id": "c"}],
                                "init": {"argv": ["a"], "capture_disk": "c"}})")
                 .find(".init.capture_disk: needs archives_disk"),
+            std::string::npos);
+  EXPECT_NE(ValidationError(R"({"version": 1, "kernel": "/k", "disks": [{"path": "/r", "id": "r"}],
+                               "init": {"argv": ["a"], "root_disk": "r"}})")
+                .find(".init.root_disk: needs archives_disk"),
+            std::string::npos);
+  EXPECT_NE(ValidationError(R"({"version": 1, "kernel": "/k", "disks": [{"parts": ["/a"], "id": "a"}],
+                               "init": {"argv": ["a"], "archives_disk": "a", "root_disk": "a"}})")
+                .find(".init.root_disk: the disk \"a\" is read-only"),
+            std::string::npos);
+  EXPECT_NE(ValidationError(R"({"version": 1, "kernel": "/k", "disks": [{"parts": ["/a"], "id": "a"}],
+                               "init": {"argv": ["a"], "archives_disk": "a", "root_disk": "nope"}})")
+                .find(".init.root_disk: no disk has the id \"nope\""),
             std::string::npos);
   EXPECT_NE(ValidationError(R"({"version": 1, "kernel": "/k", "init": {"argv": ["a"], "script_errors": "maybe"}})")
                 .find(".init.script_errors: expected"),
