@@ -11,6 +11,7 @@
 #include "guest-init/fragment_unpacker.h"
 #include "guest-init/install_duty.h"
 #include "guest-init/install_steps.h"
+#include "guest-init/network_setup.h"
 #include "guest-init/log.h"
 #include "guest-init/new_root.h"
 #include "vmm/devices/control_device_abi.h"
@@ -94,6 +95,10 @@ uint32_t AssembleNewRoot(const InitConfigView& config) {
   if (status != 0) return status;
   WriteBootMark(control::kBootMarkArchivesUnpacked);
   if (!EnterNewRoot()) return control::kExitInitFailure;
+  // With user networking the scripts have it too, as on a machine where
+  // apt runs them; resolv.conf is written before the snapshot, so the
+  // capture does not hold it.
+  SetUpNetwork(config);
   status = RunSteps(config);
   if (status != 0) return status;
   WriteBootMark(control::kBootMarkScriptsDone);

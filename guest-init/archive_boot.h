@@ -12,8 +12,9 @@ namespace tinyrange {
 // How long to wait for a disk to appear after its driver was loaded.
 inline constexpr int kDiskWaitMs = 2000;
 
-// Unpacks the archive disk into a tmpfs at /newroot, chroots into it
-// (new_root.h), runs /.tinyrange/install/steps if present (snapshotting the
+// Unpacks the archive disk into a tmpfs at /newroot (or the root disk),
+// chroots into it (new_root.h), brings up the network if configured
+// (network_setup.h), runs /.tinyrange/install/steps if present (snapshotting the
 // root around them for the capture disk, if configured), removes
 // /.tinyrange/install and writes the boot marks. Returns 0 on success, or
 // the exit status for the VM (kExitInstallFailure for a missing disk, a bad

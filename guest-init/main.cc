@@ -23,6 +23,7 @@
 #include "guest-init/modules.h"
 #include "guest-init/mounts.h"
 #include "guest-init/network.h"
+#include "guest-init/network_setup.h"
 #include "guest-init/output_writer.h"
 #include "guest-init/block_device_lookup.h"
 #include "guest-init/reaper.h"
@@ -109,20 +110,12 @@ int main() {
   err = BringUpLoopback();
   if (err != 0) LogErrno("bring up lo", err);
   if (!config.archives.empty()) {
-    // Everything after this happens in the new root, so that the network
-    // configuration (resolv.conf) and the shares land there.
+    // Everything after this happens in the new root, so that the shares
+    // land there; the network comes up in it before the install scripts.
     uint32_t status = AssembleNewRoot(config);
     if (status != 0) Shutdown(status);
-  }
-  if (!config.net.empty()) {
-    // The command may not need the network: a failure is reported, and the
-    // command runs anyway.
-    InitNetConfig net;
-    ParseInitNetConfig(config.net, &net);  // validated with the config
-    const char* step = "";
-    mkdir("/etc", 0755);
-    err = ConfigureInterface(net, "/etc/resolv.conf", &step);
-    if (err != 0) LogErrno2("network: ", step, err);
+  } else {
+    SetUpNetwork(config);
   }
   MountShares(config);
 

@@ -105,7 +105,8 @@ done
 cp "$2.stdout" "$work/stdout.txt"; cp "$2.serial" "$work/serial.txt"
 }
 # Boots PLAN as it is printed: its initrd, its archive disk (NAME.img), a
-# fresh capture disk, its storage disk if any, and STDIN_TEXT on stdin. Leaves the plan's kernel and
+# fresh capture disk, its storage disk and network if any, and STDIN_TEXT
+# on stdin. Leaves the plan's kernel and
 # parts in $kernel and plan_parts.
 boot_plan() {  # PLAN NAME STDIN_TEXT
 "$tr_bin" vm --plan "$1" --write-initrd "$work/initrd.cpio"
@@ -117,6 +118,10 @@ print(*[d["path"] for d in json.load(open(sys.argv[1]))["disks"] if d.get("id") 
 extra_disk=()
 [ -z "$storage" ] ||
   extra_disk=(-drive id=s,file="$storage",format=raw,if=none -device virtio-blk-device,drive=s,serial=tr-storage)
+# User networking (tr run --net): QEMU's has the same addresses as ours.
+if python3 -c 'import json, sys; sys.exit("net" not in json.load(open(sys.argv[1])))' "$1"; then
+  extra_disk+=(-netdev user,id=n -device virtio-net-device,netdev=n)
+fi
 kernel=${plan_parts[0]}
 python3 "$here/support/trfrag.py" disk "$work/$2.img" "${plan_parts[@]:1}"
 truncate -s 0 "$work/capture.img"; truncate -s 1G "$work/capture.img"
@@ -216,7 +221,8 @@ fi
 # Alpine, from a local repository in Alpine's formats (signed index,
 # three-segment .apks) served on 127.0.0.1: busybox's .post-install makes
 # its applet links, tr-hello's .pre-install leaves a file and its
-# .post-install creates a user and a file. The command sees their effect;
+# .post-install creates a user and a file, with the network up (--net). The
+# command sees their effect;
 # the second boot replays the captured state instead of the scripts. The
 # kernel is the distribution's own, linux-virt: the repository's is Debian's
 # kernel packaged as Alpine packages theirs (boot/vmlinuz-virt, .ko.gz).
@@ -235,8 +241,8 @@ for _ in $(seq 100); do [ -s "$work/alpine/port" ] && break; sleep 0.1; done
 # A cache of its own: a plan is kept under its request (docs/build.md), and
 # this repository is made anew, with new signatures, on every run.
 XDG_CACHE_HOME="$work/alpine/cache" TR_ALPINE_MIRROR="http://127.0.0.1:$(cat "$work/alpine/port")" \
-  TR_ALPINE_KEYS="$work/alpine/keys" "$tr_bin" run --distro alpine:3.20 -p tr-hello --print-plan -- sh -c \
-  'grep ^tester: /etc/passwd; cat /home/tester/greeting; stat -c "owner %u:%g" /home/tester/greeting;
+  TR_ALPINE_KEYS="$work/alpine/keys" "$tr_bin" run --distro alpine:3.20 -p tr-hello --net --print-plan -- sh -c \
+  'cat /etc/tr-hello.net; grep ^tester: /etc/passwd; cat /home/tester/greeting; stat -c "owner %u:%g" /home/tester/greeting;
    cat /etc/tr-hello.pre; echo "apk db: $(grep -c ^P: /lib/apk/db/installed)"; echo "stdin: $(cat)";
    echo to-stderr >&2; exit 5' > "$work/alpine.json" || fail "tr run could not prepare the Alpine VM"
 kill "$http_server"
@@ -245,7 +251,7 @@ alpine_kernel=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))
   fail "the Alpine plan does not boot a bundle of its linux-virt: $alpine_kernel"
 check_alpine() {  # WHICH
   for line in 'tester:x:1000:1000:Test user:/home/tester:/bin/sh' 'hello from tr-hello' 'owner 1000:1000' \
-              'pre-install 1.0-r0' 'apk db: 3' 'stdin: alpine input'; do
+              'pre-install 1.0-r0' 'apk db: 3' 'stdin: alpine input' 'inet 10.0.2.15/24' 'nameserver 10.0.2.3'; do
     grep -qxF "$line" "$work/stdout.txt" ||
       fail "Alpine $1: no '$line' in stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
   done

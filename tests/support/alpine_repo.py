@@ -14,7 +14,7 @@ Writes, under OUT:
 The packages: alpine-baselayout-data (/etc/passwd, /etc/group), busybox (the
 host's static busybox; its .post-install makes the applet links, as Alpine's
 does) and tr-hello, whose .pre-install leaves a file and whose .post-install
-creates a user and a file. With a kernel bundle (the output of tinyrange's
+creates a user and a file, and notes eth0's address and the name server. With a kernel bundle (the output of tinyrange's
 kernel_bundle: vmlinuz, modules/NAME.ko, bundle.json), also linux-virt laid
 out as Alpine's is: boot/vmlinuz-virt, and the modules gzip-compressed under
 lib/modules/VERSION/kernel/ beside an empty modules.builtin.
@@ -166,6 +166,8 @@ def main():
                         "echo 'tester:x:1000:' >> /etc/group\n"
                         "mkdir -p /home/tester\n"
                         "cp /usr/share/tr-hello/greeting /home/tester/greeting\n"
+                        "ip -4 addr show eth0 2>&1 | grep -o 'inet [0-9./]*' > /etc/tr-hello.net\n"
+                        "grep nameserver /etc/resolv.conf >> /etc/tr-hello.net\n"
                         "chown -R 1000:1000 /home/tester\n",
     }, private_key)
 
