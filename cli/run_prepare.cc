@@ -39,6 +39,32 @@ struct CliRunOptions {
 // the VM reads from being collected while it runs.
 sandbox::PreparedRun* g_prepared = nullptr;
 bool g_print_record = false;
+// A run that captures its install scripts' effect cannot leave a memo of
+// itself (the next run reads the cached state instead); once the state is
+// stored, finish prepares the next run's plan and leaves its memo, so the
+// second run is already a warm one.
+struct MemoAfterCapture {
+  json memo_request;  // RunMemoRequest of this command line, taken at prepare time
+  CliRunOptions options;
+};
+std::optional<MemoAfterCapture> g_memo_after_capture;
+
+// Leaves the memo of `run` for `memo_request` (sandbox/run_memo.h), when a
+// warm run can start from it: nothing comes back from the guest, and the
+// run makes no files of its own (a --file VM's archives, a storage disk).
+void LeaveRunMemo(const json& memo_request, const CliRunOptions& options, const sandbox::PreparedRun& run) {
+  std::string post_install;
+  if (run.state.contains("post_install") && run.state["post_install"].is_string()) {
+    post_install = run.state["post_install"].get<std::string>();
+  }
+  if (!options.request.file_target.empty() || options.request.storage_mib ||
+      (post_install != "none" && post_install != "cached")) {
+    return;
+  }
+  json plan_json = json::parse(SerializeVmPlan(run.plan));
+  sandbox::RunMemoContents memo{plan_json, run.state, run.entries, options.json, options.verbose_boot};
+  sandbox::WriteRunMemo(download::CacheRoot(), memo_request, TINYRANGE_VERSION, memo);
+}
 
 std::optional<CliRunOptions> ParseRunOptions(int argc, char** argv, int* status) {
   cxxopts::Options spec("tr run",
@@ -175,12 +201,10 @@ extern "C" __attribute__((visibility("default"))) int tinyrange_run_prepare(int 
     json plan_json = json::parse(SerializeVmPlan(run->plan));
     // A warm run that needs nothing back from the guest can start from a
     // memo next time, without this module (sandbox/run_memo.h).
-    std::string post_install = run->state.value("post_install", "");
-    // (Not with a storage disk: that is made new for every run.)
-    if (options->request.file_target.empty() && !options->request.storage_mib &&
-        (post_install == "none" || post_install == "cached")) {
-      sandbox::RunMemoContents memo{plan_json, run->state, run->entries, options->json, options->verbose_boot};
-      sandbox::WriteRunMemo(download::CacheRoot(), sandbox::RunMemoRequest(argc, argv), TINYRANGE_VERSION, memo);
+    json memo_request = sandbox::RunMemoRequest(argc, argv);
+    LeaveRunMemo(memo_request, *options, *run);
+    if (run->state.contains("post_install") && run->state["post_install"] == "run") {
+      g_memo_after_capture = MemoAfterCapture{memo_request, *options};
     }
     json state = {{"plan", plan_json}, {"verbose_boot", options->verbose_boot}};
     *prepared = strdup(state.dump().c_str());
@@ -212,5 +236,21 @@ extern "C" __attribute__((visibility("default"))) int tinyrange_run_finish(const
   }
   json record = sandbox::FinishRun(*prepared, outcome);
   if (g_print_record) std::fprintf(stderr, "%s\n", record.dump().c_str());
+  std::string stored;
+  if (record.contains("post_install_state") && record["post_install_state"].is_string()) {
+    stored = record["post_install_state"].get<std::string>();
+  }
+  if (g_memo_after_capture && (stored == "captured: stored" || stored == "captured: already cached")) {
+    prepared.reset();  // its holds and capture disk go first
+    try {
+      CliRunOptions next = g_memo_after_capture->options;
+      next.request.log = nullptr;  // quiet: everything is in the cache now
+      std::unique_ptr<sandbox::PreparedRun> again = sandbox::PrepareRun(next.request);
+      LeaveRunMemo(g_memo_after_capture->memo_request, next, *again);
+    } catch (const std::exception&) {
+      // Only an optimisation: the next run prepares in full instead.
+    }
+  }
+  g_memo_after_capture.reset();
   return outcome.value("exit_status", static_cast<int>(kExitVmmError));
 }

@@ -43,6 +43,12 @@ if [ "$mode" = vm ]; then
   [ "$out" = "$(printf 'out\npasswd')" ] || fail "stdout: $out"
   grep -q '^err$' "$work/err" || fail "stderr: $(cat "$work/err")"
   grep -q '"post_install_state":"captured: stored"' "$work/err" || fail "first run did not capture: $(cat "$work/err")"
+  # The capture left a memo for the same command line: its next run starts
+  # warm, without preparing.
+  "$tr_bin" run "${pkgs[@]}" --json -- sh -c 'echo out; echo err >&2; grep -q "^root:" /etc/passwd && echo passwd; exit 7' \
+    >/dev/null 2>"$work/err" || true
+  grep -q '"post_install_state":"cached"' "$work/err" && ! grep -q '"fetch"' "$work/err" ||
+    fail "the run after the capture did not start from a memo: $(cat "$work/err")"
   "$tr_bin" run "${pkgs[@]}" --json -- busybox true 2>"$work/err" || fail "second run failed: $(cat "$work/err")"
   grep -q '"post_install_state":"cached"' "$work/err" || fail "second run did not use the cached state: $(cat "$work/err")"
   out=$("$tr_bin" run "${pkgs[@]}" -- busybox grep -c '^Status: install ok installed$' /var/lib/dpkg/status) ||
