@@ -75,6 +75,11 @@ std::optional<CliRunOptions> ParseRunOptions(int argc, char** argv, int* status)
                         "effect is cached, so later runs of the same set skip them.");
   spec.add_options()
       ("distro", "debian:SUITE or alpine:VERSION", cxxopts::value<std::string>()->default_value("debian:bookworm"))
+      ("debian-mirror", "Debian mirror URI (default: from /etc/apt/sources.list*; also TR_DEBIAN_MIRROR)",
+       cxxopts::value<std::string>())
+      ("alpine-mirror", "Alpine mirror URI (or TR_ALPINE_MIRROR; needed for alpine:)", cxxopts::value<std::string>())
+      ("alpine-keys", "directory of Alpine's signing keys (or TR_ALPINE_KEYS; default /etc/apk/keys)",
+       cxxopts::value<std::string>())
       ("p,package", "a package to install (repeat); default: busybox", cxxopts::value<std::vector<std::string>>())
       ("base", "Debian's base set: none, essential (default) or required", cxxopts::value<std::string>()->default_value("essential"))
       ("file", "a target of a build file, FILE.star:NAME, instead of -p: a package plan, or a define.build_vm "
@@ -125,6 +130,9 @@ std::optional<CliRunOptions> ParseRunOptions(int argc, char** argv, int* status)
   if (args.count("file")) o.file_target = args["file"].as<std::string>();
   o.kernel = args["kernel"].as<std::string>();
   o.cpus = args["cpus"].as<uint32_t>();
+  if (args.count("debian-mirror")) o.debian_mirror = args["debian-mirror"].as<std::string>();
+  if (args.count("alpine-mirror")) o.alpine_mirror = args["alpine-mirror"].as<std::string>();
+  if (args.count("alpine-keys")) o.alpine_keys = args["alpine-keys"].as<std::string>();
   if (args.count("memory")) o.memory_mib = args["memory"].as<uint64_t>();
   if (args.count("storage")) o.storage_mib = args["storage"].as<uint64_t>();
   if (args.count("share")) o.shares = args["share"].as<std::vector<std::string>>();

@@ -54,6 +54,15 @@ TINYRANGE_EXPORT void tinyrange_request_free(tinyrange_request* request) { delet
 TINYRANGE_EXPORT void tinyrange_request_set_distro(tinyrange_request* r, const char* distro) {
   r->request.distro = Text(distro);
 }
+TINYRANGE_EXPORT void tinyrange_request_set_debian_mirror(tinyrange_request* r, const char* uri) {
+  r->request.debian_mirror = Text(uri);
+}
+TINYRANGE_EXPORT void tinyrange_request_set_alpine_mirror(tinyrange_request* r, const char* uri) {
+  r->request.alpine_mirror = Text(uri);
+}
+TINYRANGE_EXPORT void tinyrange_request_set_alpine_keys(tinyrange_request* r, const char* directory) {
+  r->request.alpine_keys = Text(directory);
+}
 TINYRANGE_EXPORT void tinyrange_request_set_base(tinyrange_request* r, const char* base) { r->request.base = Text(base); }
 TINYRANGE_EXPORT void tinyrange_request_add_package(tinyrange_request* r, const char* package) {
   r->request.packages.push_back(Text(package));

@@ -394,6 +394,9 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
   } else {
     build::PackageRequest request;
     request.distro = o.distro;
+    request.debian_mirror = o.debian_mirror;
+    request.alpine_mirror = o.alpine_mirror;
+    request.alpine_keys = o.alpine_keys;
     request.packages = o.packages.empty() ? std::vector<std::string>{"busybox"} : o.packages;
     if (o.distro.rfind("debian:", 0) == 0) request.base = o.base;
     root_plan = build::PackagePlan(request);
@@ -418,11 +421,16 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
                        " plan use --kernel distro (its own kernel), minimal or a PATH");
   }
   if (kernel_choice == "debian" || kernel_choice == "distro") {
-    // The plan's own distribution and release: a --file plan names it.
-    std::string distro = o.distro;
-    if (plan_json.contains("distro") && plan_json["distro"].is_string()) distro = plan_json["distro"].get<std::string>();
+    // The plan's own distribution and release (a --file plan names it),
+    // from the mirror the request names, if it does.
+    build::PackageRequest source;
+    source.distro = o.distro;
+    if (plan_json.contains("distro") && plan_json["distro"].is_string()) source.distro = plan_json["distro"].get<std::string>();
+    source.debian_mirror = o.debian_mirror;
+    source.alpine_mirror = o.alpine_mirror;
+    source.alpine_keys = o.alpine_keys;
     // A root on a storage disk needs the kernel's ext4.
-    kernel_bundle = build::DistributionKernel(distro, o.storage_mib ? std::vector<std::string>{"ext4"}
+    kernel_bundle = build::DistributionKernel(source, o.storage_mib ? std::vector<std::string>{"ext4"}
                                                                     : std::vector<std::string>{});
   }
   std::vector<build::DefinitionPtr> wanted = {install};

@@ -13,6 +13,9 @@ namespace tinyrange::sandbox {
 
 struct RunRequest {
   std::string distro = "debian:bookworm";  // debian:SUITE or alpine:VERSION
+  std::string debian_mirror;  // empty: the apt sources, or $TR_DEBIAN_MIRROR
+  std::string alpine_mirror;  // empty: $TR_ALPINE_MIRROR
+  std::string alpine_keys;    // empty: $TR_ALPINE_KEYS, else /etc/apk/keys
   std::vector<std::string> packages;        // empty: busybox
   std::string base = "essential";           // Debian: none, essential or required
   std::string file_target;                  // FILE.star:NAME, a plan, instead of packages

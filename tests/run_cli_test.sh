@@ -180,6 +180,13 @@ set +e
 out=$("$tr_bin" run "${pkgs[@]}" --kernel "$work/no-kernel" -- true 2>&1); rc=$?
 set -e
 [ $rc -eq 2 ] && grep -q "not distro, debian, minimal or an existing kernel file" <<<"$out" || fail "--kernel missing: $rc $out"
+# The mirror flags reach the resolver (nothing listens on port 9).
+set +e
+out=$("$tr_bin" run --distro alpine:3.20 --alpine-mirror http://127.0.0.1:9 --alpine-keys "$work" -p busybox \
+  --kernel "$work/kernel" -- true 2>&1); rc=$?
+set -e
+[ $rc -ne 0 ] && grep -q "cannot fetch the Alpine index http://127.0.0.1:9/v3.20/main" <<<"$out" ||
+  fail "--alpine-mirror: $rc $out"
 set +e
 out=$("$tr_bin" run "${pkgs[@]}" --kernel "$work/kernel" </dev/null 2>&1); rc=$?
 set -e

@@ -240,8 +240,8 @@ http_server=$!
 for _ in $(seq 100); do [ -s "$work/alpine/port" ] && break; sleep 0.1; done
 # A cache of its own: a plan is kept under its request (docs/build.md), and
 # this repository is made anew, with new signatures, on every run.
-XDG_CACHE_HOME="$work/alpine/cache" TR_ALPINE_MIRROR="http://127.0.0.1:$(cat "$work/alpine/port")" \
-  TR_ALPINE_KEYS="$work/alpine/keys" "$tr_bin" run --distro alpine:3.20 -p tr-hello --net --print-plan -- sh -c \
+XDG_CACHE_HOME="$work/alpine/cache" "$tr_bin" run --alpine-mirror "http://127.0.0.1:$(cat "$work/alpine/port")" \
+  --alpine-keys "$work/alpine/keys" --distro alpine:3.20 -p tr-hello --net --print-plan -- sh -c \
   'cat /etc/tr-hello.net; grep ^tester: /etc/passwd; cat /home/tester/greeting; stat -c "owner %u:%g" /home/tester/greeting;
    cat /etc/tr-hello.pre; echo "apk db: $(grep -c ^P: /lib/apk/db/installed)"; echo "stdin: $(cat)";
    echo to-stderr >&2; exit 5' > "$work/alpine.json" || fail "tr run could not prepare the Alpine VM"

@@ -218,32 +218,25 @@ class KernelBundleDefinition final : public Definition {
 
 }  // namespace
 
-namespace {
+DefinitionPtr DebianCloudKernel(const std::string& distro, const std::vector<std::string>& extra_modules) {
+  PackageRequest source;
+  source.distro = distro;
+  return DistributionKernel(source, extra_modules);
+}
 
-std::vector<std::string> WithExtra(const std::vector<std::string>& extra_modules) {
+DefinitionPtr DistributionKernel(PackageRequest source, const std::vector<std::string>& extra_modules) {
+  source.base = "none";
+  source.tags.clear();
+  if (source.distro.rfind("debian:", 0) == 0) {
+    source.packages = {"linux-image-cloud-amd64"};
+  } else if (source.distro.rfind("alpine:", 0) == 0) {
+    source.packages = {"linux-virt"};
+  } else {
+    throw BuildError("no distribution kernel for " + source.distro + " (debian:SUITE or alpine:VERSION)");
+  }
   std::vector<std::string> modules = GuestKernelModules();
   modules.insert(modules.end(), extra_modules.begin(), extra_modules.end());
-  return modules;
-}
-
-}  // namespace
-
-DefinitionPtr DebianCloudKernel(const std::string& distro, const std::vector<std::string>& extra_modules) {
-  PackageRequest request;
-  request.distro = distro;
-  request.packages = {"linux-image-cloud-amd64"};
-  return KernelBundle(PackagePlan(request), WithExtra(extra_modules));
-}
-
-DefinitionPtr DistributionKernel(const std::string& distro, const std::vector<std::string>& extra_modules) {
-  if (distro.rfind("debian:", 0) == 0) return DebianCloudKernel(distro, extra_modules);
-  if (distro.rfind("alpine:", 0) == 0) {
-    PackageRequest request;
-    request.distro = distro;
-    request.packages = {"linux-virt"};
-    return KernelBundle(PackagePlan(request), WithExtra(extra_modules));
-  }
-  throw BuildError("no distribution kernel for " + distro + " (debian:SUITE or alpine:VERSION)");
+  return KernelBundle(PackagePlan(source), modules);
 }
 
 bool IsKernelPackage(const std::string& family, const std::string& name) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "builder/build/definition.h"
+#include "builder/build/package_plan.h"
 
 namespace tinyrange::build {
 
@@ -42,10 +43,11 @@ DefinitionPtr DebianCloudKernel(const std::string& distro,
                                 const std::vector<std::string>& extra_modules = {});
 
 // The bundle of a distribution's own kernel for virtual machines: Debian's
-// cloud kernel, or Alpine's linux-virt ("alpine:VERSION"), with
-// `extra_modules` to load besides GuestKernelModules() (say, "ext4" for a
-// root on a disk; nothing is loaded for what the kernel has built in).
-DefinitionPtr DistributionKernel(const std::string& distro, const std::vector<std::string>& extra_modules = {});
+// cloud kernel, or Alpine's linux-virt, from `source`'s distribution,
+// mirror and keys (its packages are not looked at), with `extra_modules` to
+// load besides GuestKernelModules() (say, "ext4" for a root on a disk;
+// nothing is loaded for what the kernel has built in).
+DefinitionPtr DistributionKernel(PackageRequest source, const std::vector<std::string>& extra_modules = {});
 
 // Whether package `name` of a `family` ("debian" or "alpine") plan is a
 // kernel package: linux-image-VERSION (not the linux-image-cloud-amd64

@@ -45,6 +45,13 @@ void tinyrange_request_free(tinyrange_request* request);
 
 /* "debian:bookworm" or "alpine:VERSION". */
 void tinyrange_request_set_distro(tinyrange_request* request, const char* distro);
+/* Where packages come from: a Debian mirror (default: the machine's apt
+ * sources, or $TR_DEBIAN_MIRROR), an Alpine mirror (default:
+ * $TR_ALPINE_MIRROR) and the directory of Alpine's signing keys (default:
+ * $TR_ALPINE_KEYS, else /etc/apk/keys). NULL or "" means the default. */
+void tinyrange_request_set_debian_mirror(tinyrange_request* request, const char* uri);
+void tinyrange_request_set_alpine_mirror(tinyrange_request* request, const char* uri);
+void tinyrange_request_set_alpine_keys(tinyrange_request* request, const char* directory);
 /* Debian's base set under the packages: "none", "essential" or "required". */
 void tinyrange_request_set_base(tinyrange_request* request, const char* base);
 void tinyrange_request_add_package(tinyrange_request* request, const char* package);
