@@ -6,6 +6,7 @@
 #include <new>
 #include <string>
 
+#include "builder/download/cache_file.h"
 #include "sandbox/include/tinyrange.h"
 #include "sandbox/sandbox_runner.h"
 
@@ -25,18 +26,10 @@ namespace {
 
 std::string Text(const char* s) { return s ? s : ""; }
 
-// Writes all of `data` to `fd`, retrying short writes.
-void WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
 std::function<void(std::string_view)> OutputFor(int fd, tinyrange_output_callback callback, void* user) {
-  if (fd >= 0) return [fd](std::string_view data) { WriteAll(fd, data); };
+  // A failed write (the caller closed its end) drops the rest of that
+  // piece; the run goes on.
+  if (fd >= 0) return [fd](std::string_view data) { tinyrange::download::WriteAll(fd, data.data(), data.size()); };
   if (callback) return [callback, user](std::string_view data) { callback(user, data.data(), data.size()); };
   return nullptr;
 }

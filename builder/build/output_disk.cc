@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "builder/build/definition.h"
+#include "builder/download/cache_file.h"
 #include "guest-init/output_format.h"
 
 namespace tinyrange::build {
@@ -61,8 +62,9 @@ void CopyOutputDisk(const std::string& disk, const std::string& output, const st
   while (done < length) {
     size_t chunk = static_cast<size_t>(std::min<uint64_t>(buffer.size(), length - done));
     ssize_t n = pread(in.fd, buffer.data(), chunk, static_cast<off_t>(kOutputHeaderSize + done));
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) throw BuildError(what + ": cannot read the output disk " + disk);
-    if (write(out.fd, buffer.data(), static_cast<size_t>(n)) != n) {
+    if (!download::WriteAll(out.fd, buffer.data(), static_cast<size_t>(n))) {
       throw BuildError(what + ": cannot write " + output + ": " + std::strerror(errno));
     }
     done += static_cast<uint64_t>(n);

@@ -74,15 +74,7 @@ bool CopyFileOut(const std::string& from, const std::string& to, std::string* er
       } else {
         buffer.resize(1 << 20);
         n = read(in, buffer.data(), buffer.size());
-        for (ssize_t written = 0; n > 0 && written < n;) {
-          ssize_t w = write(out, buffer.data() + written, static_cast<size_t>(n - written));
-          if (w < 0 && errno == EINTR) continue;
-          if (w <= 0) {
-            n = -1;
-            break;
-          }
-          written += w;
-        }
+        if (n > 0 && !WriteAll(out, buffer.data(), static_cast<size_t>(n))) n = -1;
       }
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {  // a short source (it changed under us) or an error
@@ -111,6 +103,22 @@ bool ReadWholeFile(const std::string& path, std::string* out) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   *out = buffer.str();
+  return true;
+}
+
+bool WriteAll(int fd, const void* data, size_t size) {
+  const char* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = write(fd, bytes, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) {
+      errno = ENOSPC;
+      return false;
+    }
+    bytes += n;
+    size -= static_cast<size_t>(n);
+  }
   return true;
 }
 

@@ -24,5 +24,9 @@ bool ReadWholeFile(const std::string& path, std::string* out);
 // `to` behind.
 bool CopyFileOut(const std::string& from, const std::string& to, std::string* error);
 
+// Writes all `size` bytes of `data` to `fd`, going on after short writes
+// and signals. False with errno set if a write fails (ENOSPC for a write
+// that makes no progress).
+bool WriteAll(int fd, const void* data, size_t size);
 
 }  // namespace tinyrange::download

@@ -4,8 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <thread>
 
 namespace tinyrange::download {
 namespace {
@@ -58,6 +63,42 @@ TEST_F(CacheFileTest, CopyFileOutNamesWhatFailedAndLeavesNothing) {
   std::string kept;
   ASSERT_TRUE(ReadWholeFile((dir_ / "taken").string(), &kept));
   EXPECT_EQ(kept, "old");
+}
+
+}  // namespace
+}  // namespace tinyrange::download
+
+namespace tinyrange::download {
+namespace {
+
+TEST(WriteAllTest, WritesEverythingThroughAPipeAndReportsFailures) {
+  // More than a pipe holds, so the writes come back short while a reader
+  // drains it.
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  std::string data(1 << 20, 'x');
+  for (size_t i = 0; i < data.size(); i += 4096) data[i] = static_cast<char>(i / 4096);
+  std::string received;
+  std::thread reader([&] {
+    char buffer[8192];
+    ssize_t n;
+    while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) received.append(buffer, static_cast<size_t>(n));
+  });
+  EXPECT_TRUE(WriteAll(pipe_fds[1], data.data(), data.size()));
+  close(pipe_fds[1]);
+  reader.join();
+  close(pipe_fds[0]);
+  EXPECT_EQ(received, data);
+
+  int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+  if (full >= 0) {
+    errno = 0;
+    EXPECT_FALSE(WriteAll(full, "abc", 3));
+    EXPECT_EQ(errno, ENOSPC);
+    close(full);
+  }
+  EXPECT_FALSE(WriteAll(-1, "abc", 3));
+  EXPECT_EQ(errno, EBADF);
 }
 
 }  // namespace
