@@ -52,7 +52,9 @@ std::optional<MemoAfterCapture> g_memo_after_capture;
 // Leaves the memo of `run` for `memo_request` (sandbox/run_memo.h), when a
 // warm run can start from it: nothing comes back from the guest, and the
 // run makes no files of its own (a --file VM's archives, a storage disk).
-void LeaveRunMemo(const json& memo_request, const CliRunOptions& options, const sandbox::PreparedRun& run) {
+// `plan_json` is the run's plan as SerializeVmPlan wrote it.
+void LeaveRunMemo(const json& memo_request, const CliRunOptions& options, const sandbox::PreparedRun& run,
+                  const json& plan_json) {
   std::string post_install;
   if (run.state.contains("post_install") && run.state["post_install"].is_string()) {
     post_install = run.state["post_install"].get<std::string>();
@@ -61,7 +63,6 @@ void LeaveRunMemo(const json& memo_request, const CliRunOptions& options, const 
       (post_install != "none" && post_install != "cached")) {
     return;
   }
-  json plan_json = json::parse(SerializeVmPlan(run.plan));
   sandbox::RunMemoContents memo{plan_json, run.state, run.entries, options.json, options.verbose_boot};
   sandbox::WriteRunMemo(download::CacheRoot(), memo_request, TINYRANGE_VERSION, memo);
 }
@@ -210,7 +211,7 @@ extern "C" __attribute__((visibility("default"))) int tinyrange_run_prepare(int 
     // A warm run that needs nothing back from the guest can start from a
     // memo next time, without this module (sandbox/run_memo.h).
     json memo_request = sandbox::RunMemoRequest(argc, argv);
-    LeaveRunMemo(memo_request, *options, *run);
+    LeaveRunMemo(memo_request, *options, *run, plan_json);
     if (run->state.contains("post_install") && run->state["post_install"] == "run") {
       g_memo_after_capture = MemoAfterCapture{memo_request, *options};
     }
@@ -254,7 +255,7 @@ extern "C" __attribute__((visibility("default"))) int tinyrange_run_finish(const
       CliRunOptions next = g_memo_after_capture->options;
       next.request.log = nullptr;  // quiet: everything is in the cache now
       std::unique_ptr<sandbox::PreparedRun> again = sandbox::PrepareRun(next.request);
-      LeaveRunMemo(g_memo_after_capture->memo_request, next, *again);
+      LeaveRunMemo(g_memo_after_capture->memo_request, next, *again, json::parse(SerializeVmPlan(again->plan)));
     } catch (const std::exception&) {
       // Only an optimisation: the next run prepares in full instead.
     }

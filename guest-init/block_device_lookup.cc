@@ -40,18 +40,19 @@ int FindDevice(const DeviceClass& devices, const char* value, char* name, size_t
   return result;
 }
 
-int OpenDevice(const DeviceClass& devices, const char* value, int flags, int timeout_ms, char* error,
-               size_t error_size) {
+int WaitForDevice(const DeviceClass& devices, const char* value, int timeout_ms, char* path, size_t path_size,
+                  char* error, size_t error_size) {
   const int kPollMs = 20;
   int err = ENOENT;
   char name[64] = "";
   for (int waited = 0;; waited += kPollMs) {
     err = FindDevice(devices, value, name, sizeof(name));
     if (err == 0) {
-      char path[600];
-      snprintf(path, sizeof(path), "%s/%s", devices.dev_dir, name);
-      int fd = open(path, flags | O_CLOEXEC);
-      if (fd >= 0) return fd;
+      if (static_cast<size_t>(snprintf(path, path_size, "%s/%s", devices.dev_dir, name)) >= path_size) {
+        snprintf(error, error_size, "%s \"%s\": %s", devices.noun, value, strerror(ENAMETOOLONG));
+        return -1;
+      }
+      if (access(path, F_OK) == 0) return 0;
       err = errno;
       if (err != ENOENT) {
         snprintf(error, error_size, "%s \"%s\" (%s): %s", devices.noun, value, path, strerror(err));
@@ -71,6 +72,15 @@ int OpenDevice(const DeviceClass& devices, const char* value, int flags, int tim
     snprintf(error, error_size, "%s \"%s\": %s", devices.noun, value, strerror(err));
   }
   return -1;
+}
+
+int OpenDevice(const DeviceClass& devices, const char* value, int flags, int timeout_ms, char* error,
+               size_t error_size) {
+  char path[600];
+  if (WaitForDevice(devices, value, timeout_ms, path, sizeof(path), error, error_size) != 0) return -1;
+  int fd = open(path, flags | O_CLOEXEC);
+  if (fd < 0) snprintf(error, error_size, "%s \"%s\" (%s): %s", devices.noun, value, path, strerror(errno));
+  return fd;
 }
 
 }  // namespace tinyrange

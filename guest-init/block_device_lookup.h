@@ -24,11 +24,16 @@ inline constexpr DeviceClass kVirtioPorts = {"/sys/class/virtio-ports", "name", 
 // `name`. Returns 0, ENOENT if none matches, or another errno value.
 int FindDevice(const DeviceClass& devices, const char* value, char* name, size_t name_size);
 
-// Opens the device node of the entry with `value` with `flags` (plus
-// O_CLOEXEC), polling for up to `timeout_ms` while neither the sysfs entry
-// nor the node exist (its driver may just have been loaded, and a port's
-// name comes in a message after the port). Returns the fd, or -1 with
-// `error` saying why, naming the value.
+// Writes to `path` the device node of the entry with `value`, polling for
+// up to `timeout_ms` while the sysfs entry or the node does not exist yet
+// (its driver may just have been loaded, and a port's name comes in a
+// message after the port). Returns 0, or -1 with `error` saying why,
+// naming the value.
+int WaitForDevice(const DeviceClass& devices, const char* value, int timeout_ms, char* path, size_t path_size,
+                  char* error, size_t error_size);
+
+// WaitForDevice, then opens the node with `flags` (plus O_CLOEXEC).
+// Returns the fd, or -1 with `error` saying why.
 int OpenDevice(const DeviceClass& devices, const char* value, int flags, int timeout_ms, char* error,
                size_t error_size);
 

@@ -61,6 +61,18 @@ TEST_F(BlockDeviceLookupTest, OpensTheDeviceNode) {
   close(fd);
 }
 
+TEST_F(BlockDeviceLookupTest, WaitsForTheNodeAndGivesItsPath) {
+  char path[256] = "";
+  char error[256] = "";
+  ASSERT_EQ(WaitForDevice(Disks(), "tr-archives", 0, path, sizeof path, error, sizeof error), 0) << error;
+  EXPECT_EQ(std::string(path), dev_ + "/vdb");
+  // Listed in sysfs but without a device node: not there yet.
+  EXPECT_EQ(WaitForDevice(Disks(), "tr-archives-2", 20, path, sizeof path, error, sizeof error), -1);
+  EXPECT_THAT(error, HasSubstr("tr-archives-2"));
+  EXPECT_EQ(WaitForDevice(Disks(), "tr-archives", 0, path, 4, error, sizeof error), -1);
+  EXPECT_THAT(error, HasSubstr("File name too long"));
+}
+
 TEST_F(BlockDeviceLookupTest, MissingDiskIsNamedAfterWaiting) {
   char error[256] = "";
   auto start = std::chrono::steady_clock::now();

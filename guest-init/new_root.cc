@@ -1,7 +1,6 @@
 #include "guest-init/new_root.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -27,18 +26,11 @@ bool MountNewRoot(const char* root_disk, char* error, size_t error_size) {
     }
     return true;
   }
-  // Wait for the disk as for the archive disk, then mount its node by name.
-  int fd = OpenDiskBySerial(root_disk, O_RDONLY, kDiskWaitMs, error, error_size);
-  if (fd < 0) return false;
-  close(fd);
-  char name[64];
-  char device[80];
-  int err = FindDevice(kVirtioDisks, root_disk, name, sizeof(name));
-  if (err != 0) {
-    snprintf(error, error_size, "root disk \"%s\": %s", root_disk, strerror(err));
+  // Waited for as the archive disk is.
+  char device[600];
+  if (WaitForDevice(kVirtioDisks, root_disk, kDiskWaitMs, device, sizeof(device), error, error_size) != 0) {
     return false;
   }
-  snprintf(device, sizeof(device), "/dev/%s", name);
   // No atime updates: nothing reads them, and each would be a write.
   if (mount(device, kNewRootPath, "ext4", MS_NOATIME, "") != 0) {
     snprintf(error, error_size, "mount the root disk \"%s\" (%s, ext4) on %s: %s", root_disk, device,

@@ -131,6 +131,17 @@ json PhaseTimings(const build::BuildEngine& engine, size_t* built, size_t* cache
           {"assemble_ms", other * 1000}};
 }
 
+// A package request for `distro` from where the run request says packages
+// come from (its mirrors and keys); the caller names the packages.
+build::PackageRequest PackageSource(const RunRequest& o, const std::string& distro) {
+  build::PackageRequest request;
+  request.distro = distro;
+  request.debian_mirror = o.debian_mirror;
+  request.alpine_mirror = o.alpine_mirror;
+  request.alpine_keys = o.alpine_keys;
+  return request;
+}
+
 // A run's own disk (capture or storage): a sparse file of `bytes` in the
 // cache's temporaries, named KIND-XXXXXX (mkstemp: several runs may prepare
 // at once, in one process or many). Returns its fd, flocked: held until the
@@ -392,11 +403,7 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
                        ", not a package plan or a VM (define.plan, a collection's .plan, or define.build_vm)");
     }
   } else {
-    build::PackageRequest request;
-    request.distro = o.distro;
-    request.debian_mirror = o.debian_mirror;
-    request.alpine_mirror = o.alpine_mirror;
-    request.alpine_keys = o.alpine_keys;
+    build::PackageRequest request = PackageSource(o, o.distro);
     request.packages = o.packages.empty() ? std::vector<std::string>{"busybox"} : o.packages;
     if (o.distro.rfind("debian:", 0) == 0) request.base = o.base;
     root_plan = build::PackagePlan(request);
@@ -423,12 +430,9 @@ std::unique_ptr<PreparedRun> PrepareRun(const RunRequest& o) {
   if (kernel_choice == "debian" || kernel_choice == "distro") {
     // The plan's own distribution and release (a --file plan names it),
     // from the mirror the request names, if it does.
-    build::PackageRequest source;
-    source.distro = o.distro;
-    if (plan_json.contains("distro") && plan_json["distro"].is_string()) source.distro = plan_json["distro"].get<std::string>();
-    source.debian_mirror = o.debian_mirror;
-    source.alpine_mirror = o.alpine_mirror;
-    source.alpine_keys = o.alpine_keys;
+    build::PackageRequest source = PackageSource(
+        o, plan_json.contains("distro") && plan_json["distro"].is_string() ? plan_json["distro"].get<std::string>()
+                                                                          : o.distro);
     // A root on a storage disk needs the kernel's ext4.
     kernel_bundle = build::DistributionKernel(source, o.storage_mib ? std::vector<std::string>{"ext4"}
                                                                     : std::vector<std::string>{});

@@ -92,7 +92,7 @@ timeout 200 qemu-system-x86_64 -M microvm,acpi=on,rtc=on -accel tcg -cpu max -m 
   -global virtio-mmio.force-legacy=false \
   -drive id=a,file="$1",format=raw,if=none,readonly=on -device virtio-blk-device,drive=a,serial=tr-archives \
   -drive id=c,file="$work/capture.img",format=raw,if=none -device virtio-blk-device,drive=c,serial=tr-capture \
-  "${extra_disk[@]}" \
+  "${extra_devices[@]}" \
   -device virtio-serial-device -chardev file,id=hvc,path="$2.stdout" -device virtconsole,chardev=hvc \
   -chardev socket,id=in,path="$work/stdin.sock",server=on,wait=on \
   -device virtserialport,chardev=in,name=tinyrange.stdin \
@@ -115,12 +115,12 @@ mapfile -t plan_parts < <(plan_files "$1")
 storage=$(python3 -c '
 import json, sys
 print(*[d["path"] for d in json.load(open(sys.argv[1]))["disks"] if d.get("id") == "tr-storage"])' "$1")
-extra_disk=()
+extra_devices=()
 [ -z "$storage" ] ||
-  extra_disk=(-drive id=s,file="$storage",format=raw,if=none -device virtio-blk-device,drive=s,serial=tr-storage)
+  extra_devices=(-drive id=s,file="$storage",format=raw,if=none -device virtio-blk-device,drive=s,serial=tr-storage)
 # User networking (tr run --net): QEMU's has the same addresses as ours.
 if python3 -c 'import json, sys; sys.exit("net" not in json.load(open(sys.argv[1])))' "$1"; then
-  extra_disk+=(-netdev user,id=n -device virtio-net-device,netdev=n)
+  extra_devices+=(-netdev user,id=n -device virtio-net-device,netdev=n)
 fi
 kernel=${plan_parts[0]}
 python3 "$here/support/trfrag.py" disk "$work/$2.img" "${plan_parts[@]:1}"
@@ -128,7 +128,7 @@ truncate -s 0 "$work/capture.img"; truncate -s 1G "$work/capture.img"
 printf '%s' "$3" > "$work/stdin.txt"
 boot "$work/$2.img" "$work/$2" "$work/stdin.txt"
 }
-extra_disk=()
+extra_devices=()
 printf 'hello from the host' > "$work/stdin.txt"
 boot "$work/archives.img" "$work/first" "$work/stdin.txt"
 
@@ -203,7 +203,7 @@ grep -q '^/dev/vd[a-z] / ext4 ' "$work/stdout.txt" && grep -q '^root: 1$' "$work
   grep -q '^stdin: onto the disk$' "$work/stdout.txt" ||
   fail "storage run: stdout: $(cat "$work/stdout.txt"); serial: $(tail -20 "$work/serial.txt")"
 rm -f "$storage"  # printed plans leave their generated files behind
-extra_disk=()
+extra_devices=()
 
 # Our minimal kernel (kernel-config/, everything built in), when
 # scripts/build-kernel.sh has built it, as `tr run --kernel minimal` boots

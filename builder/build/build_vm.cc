@@ -33,18 +33,29 @@ std::string ShellQuote(const std::string& text) {
   return quoted + "'";
 }
 
-// A package plan: its layout, packages, database and install steps (run
-// by guest-init before the commands); or one tinyrange archive.
-bool IsPlanOutput(const std::string& path) { return fs::is_directory(path) && fs::exists(path + "/plan.json"); }
-
+// A layer's parts: a package plan's layout, packages, database and install
+// steps (run by guest-init before the commands); or one tinyrange archive.
+// At most one layer is a plan (*plan_layer, once there is one): two would
+// overwrite each other's install database and steps.
 void AddLayer(const FsDirective& d, const std::string& path, const std::function<std::string(const DefinitionPtr&)>& build,
-              const std::string& cache_root, const std::string& what, std::vector<std::string>* parts) {
-  if (IsPlanOutput(path)) {
+              const std::string& cache_root, const std::string& what, const FsDirective** plan_layer,
+              VmRootParts* root) {
+  std::vector<std::string>* parts = &root->parts;
+  if (fs::is_directory(path) && fs::exists(path + "/plan.json")) {
+    if (*plan_layer != nullptr) {
+      throw BuildError(what + ": two package plans, " + (*plan_layer)->Describe() + " and " + d.Describe() +
+                       "; their install databases and scripts would overwrite each other. List all the "
+                       "packages in one plan.");
+    }
+    *plan_layer = &d;
     std::string install = build(InstallArchives(d.input));
     if (fs::exists(install + "/" + kInstallLayoutArchive)) parts->push_back(install + "/" + kInstallLayoutArchive);
     for (const std::string& archive : PlanArchives(path, cache_root)) parts->push_back(archive);
     parts->push_back(install + "/" + kInstallDatabaseArchive);
-    if (fs::exists(install + "/" + kInstallStepsArchive)) parts->push_back(install + "/" + kInstallStepsArchive);
+    if (fs::exists(install + "/" + kInstallStepsArchive)) {
+      root->steps_part = parts->size();
+      parts->push_back(install + "/" + kInstallStepsArchive);
+    }
   } else if (archive::IsTinyrangeArchive(path)) {
     parts->push_back(path);
   } else {
@@ -206,20 +217,7 @@ VmRootParts AssembleVmRoot(const VmBuildSpec& spec, const std::function<std::str
   for (size_t i = 0; i < spec.directives.size(); ++i) {
     const FsDirective& d = spec.directives[i];
     if (d.type == FsDirective::Type::kLayer) {
-      std::string output = build(d.input);
-      bool is_plan = IsPlanOutput(output);
-      if (is_plan) {
-        if (plan_layer != nullptr) {
-          throw BuildError(what + ": two package plans, " + plan_layer->Describe() + " and " + d.Describe() +
-                           "; their install databases and scripts would overwrite each other. List all the "
-                           "packages in one plan.");
-        }
-        plan_layer = &d;
-      }
-      AddLayer(d, output, build, cache_root, what, &root.parts);
-      if (is_plan && fs::path(root.parts.back()).filename() == kInstallStepsArchive) {
-        root.steps_part = root.parts.size() - 1;
-      }
+      AddLayer(d, build(d.input), build, cache_root, what, &plan_layer, &root);
     } else if (d.type == FsDirective::Type::kAddFile) {
       root.parts.push_back(FileArchive(d, build(d.input), scratch, i, what));
     }

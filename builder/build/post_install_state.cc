@@ -24,25 +24,24 @@ std::string PostInstallStateKey(const std::vector<std::string>& archive_hashes) 
 
 namespace {
 
-// HASH[/NAME] of a cache output path BUILDS/XX/HASH/out[/NAME], or nullopt.
-std::optional<std::string> CacheEntryOf(const std::string& builds, std::string_view path) {
+// HASH[/NAME] when `path` is the output of the cache's entry HASH (or a
+// file NAME inside it), else nullopt. The cache's own OutputPath says
+// where an entry's output is; only the hash is picked out of the path.
+std::optional<std::string> CacheEntryOf(const BuildCache& cache, std::string_view path) {
+  const std::string& builds = cache.root();
   if (path.size() <= builds.size() || path.compare(0, builds.size(), builds) != 0 || path[builds.size()] != '/') {
     return std::nullopt;
   }
+  // BUILDS/XX/HASH/...: the hash is the second name below the builds.
   std::string_view rest = path.substr(builds.size() + 1);
   size_t slash = rest.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
-  std::string_view prefix = rest.substr(0, slash);
-  rest.remove_prefix(slash + 1);
-  slash = rest.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  std::string_view hash = rest.substr(0, slash);
-  std::string_view tail = rest.substr(slash);
-  if (!download::IsSha256Hex(hash) || prefix != hash.substr(0, 2)) return std::nullopt;
-  if (tail == "/out") return std::string(hash);
-  constexpr std::string_view kOut = "/out/";
-  if (tail.size() > kOut.size() && tail.substr(0, kOut.size()) == kOut) {
-    return std::string(hash) + "/" + std::string(tail.substr(kOut.size()));
+  std::string hash(rest.substr(slash + 1, 64));
+  if (!download::IsSha256Hex(hash)) return std::nullopt;
+  std::string output = cache.OutputPath(hash);
+  if (path == output) return hash;
+  if (path.size() > output.size() + 1 && path.compare(0, output.size(), output) == 0 && path[output.size()] == '/') {
+    return hash + "/" + std::string(path.substr(output.size() + 1));
   }
   return std::nullopt;
 }
@@ -50,7 +49,7 @@ std::optional<std::string> CacheEntryOf(const std::string& builds, std::string_v
 }  // namespace
 
 std::string ArchiveIdentity(const BuildCache& cache, const std::string& path) {
-  if (std::optional<std::string> entry = CacheEntryOf(cache.root(), path)) return *entry;
+  if (std::optional<std::string> entry = CacheEntryOf(cache, path)) return *entry;
   std::optional<std::string> digest = download::Sha256OfFile(path);
   if (!digest) throw BuildError("cannot read " + path + " to name it in the post-install state's key");
   return "sha256:" + *digest;

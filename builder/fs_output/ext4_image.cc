@@ -185,6 +185,23 @@ std::string FindDebugfsError(const std::string& output, bool listing) {
   return "";
 }
 
+// The environment that makes mke2fs read kMke2fsConf (written into `work`)
+// instead of the host's /etc/mke2fs.conf.
+std::map<std::string, std::string> PinnedMke2fsEnv(const std::filesystem::path& work) {
+  WriteWholeFile(work / "mke2fs.conf", kMke2fsConf);
+  return {{"MKE2FS_CONFIG", (work / "mke2fs.conf").string()}};
+}
+
+// Runs mke2fs as `mkfs` says; throws naming the command and its output.
+void RunMke2fs(const std::vector<std::string>& mkfs, const std::map<std::string, std::string>& env,
+               const std::string& what) {
+  ProcessResult made = RunProcess(mkfs, env);
+  if (made.exit_code != 0) {
+    throw FsOutputError(what + ": \"" + CommandLine(mkfs) + "\" failed (exit code " +
+                        std::to_string(made.exit_code) + "): " + made.output);
+  }
+}
+
 }  // namespace
 
 uint64_t EstimateExt4ImageSize(const FsTree& tree) {
@@ -404,11 +421,8 @@ void WriteExt4Image(const FsTree& tree, const std::filesystem::path& output,
   std::string hash_seed = UuidFrom(d + 16);
   // 0 would mean "the current time" to e2fsprogs.
   int64_t fake_time = std::max<int64_t>(epoch ? *epoch : newest, 1);
-  std::map<std::string, std::string> env = {
-      {"E2FSPROGS_FAKE_TIME", std::to_string(fake_time)},
-      {"MKE2FS_CONFIG", (work.path() / "mke2fs.conf").string()},
-  };
-  WriteWholeFile(work.path() / "mke2fs.conf", kMke2fsConf);
+  std::map<std::string, std::string> env = PinnedMke2fsEnv(work.path());
+  env["E2FSPROGS_FAKE_TIME"] = std::to_string(fake_time);
 
   AtomicFile file(output);
   if (::ftruncate(file.fd(), static_cast<off_t>(size)) != 0) {
@@ -431,11 +445,7 @@ void WriteExt4Image(const FsTree& tree, const std::filesystem::path& output,
   }
   mkfs.push_back(file.temp_path().string());
   mkfs.push_back(std::to_string(total_blocks));
-  ProcessResult made = RunProcess(mkfs, env);
-  if (made.exit_code != 0) {
-    throw FsOutputError(what + ": \"" + CommandLine(mkfs) + "\" failed (exit code " +
-                        std::to_string(made.exit_code) + "): " + made.output);
-  }
+  RunMke2fs(mkfs, env, what);
 
   const std::filesystem::path& image = file.temp_path();
   RunDebugfs(options, what, image, work.path() / "create.debugfs", create.str(), true, env);
@@ -481,9 +491,6 @@ void WriteExt4Image(const FsTree& tree, const std::filesystem::path& output,
   file.Commit();
 }
 
-}  // namespace tinyrange::fs_output
-
-namespace tinyrange::fs_output {
 
 void FormatEmptyExt4(const std::filesystem::path& path, const std::string& mke2fs) {
   std::string what = "ext4 scratch disk " + path.string();
@@ -491,19 +498,11 @@ void FormatEmptyExt4(const std::filesystem::path& path, const std::string& mke2f
   uint64_t size = std::filesystem::file_size(path, ec);
   if (ec) throw FsOutputError(what + ": " + ec.message());
   if (size < 16 * kMiB) throw FsOutputError(what + ": smaller than 16 MiB");
-  // mke2fs reads the pinned configuration, never the host's.
   TempDir work(path);
-  WriteWholeFile(work.path() / "mke2fs.conf", kMke2fsConf);
-  std::map<std::string, std::string> env = {{"MKE2FS_CONFIG", (work.path() / "mke2fs.conf").string()}};
   std::vector<std::string> mkfs = {mke2fs, "-q", "-F", "-t", "ext4", "-T", "tinyrange", "-b", std::to_string(kBlockSize),
-                                   "-O", "^has_journal",
-                                   "-m", "0", "-E", "assume_storage_prezeroed=1,nodiscard", path.string(),
-                                   std::to_string(size / kBlockSize)};
-  ProcessResult made = RunProcess(mkfs, env);
-  if (made.exit_code != 0) {
-    throw FsOutputError(what + ": \"" + CommandLine(mkfs) + "\" failed (exit code " +
-                        std::to_string(made.exit_code) + "): " + made.output);
-  }
+                                   "-O", "^has_journal", "-m", "0", "-E", "assume_storage_prezeroed=1,nodiscard",
+                                   path.string(), std::to_string(size / kBlockSize)};
+  RunMke2fs(mkfs, PinnedMke2fsEnv(work.path()), what);
 }
 
 }  // namespace tinyrange::fs_output
