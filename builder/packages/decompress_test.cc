@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <cstdio>
 #include <string>
 
@@ -9,10 +11,13 @@ namespace tinyrange::packages {
 namespace {
 
 // Compresses with a real command-line tool (a filter from stdin to
-// stdout), as the upstream files are.
+// stdout), as the upstream files are. The input file is unique: ctest runs
+// these tests as parallel processes.
 std::string Compress(const std::string& tool, const std::string& data) {
-  std::string path = ::testing::TempDir() + "/decompress_input";
-  FILE* f = std::fopen(path.c_str(), "wb");
+  std::string path = ::testing::TempDir() + "/decompress_input.XXXXXX";
+  int fd = mkstemp(path.data());
+  EXPECT_GE(fd, 0) << path;
+  FILE* f = fdopen(fd, "wb");
   std::fwrite(data.data(), 1, data.size(), f);
   std::fclose(f);
   std::string out;
@@ -21,6 +26,7 @@ std::string Compress(const std::string& tool, const std::string& data) {
   size_t n;
   while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) out.append(buffer, n);
   pclose(p);
+  std::remove(path.c_str());
   return out;
 }
 
