@@ -228,6 +228,9 @@ void TestBootInfo(const BootInfo& b) {
 
 // Reads serial input up to a newline and echoes it upper-cased.
 void TestSerialEcho() {
+  // Open the line as a driver would: DTR, RTS and OUT2 (the host holds its
+  // input until RTS is up).
+  outb(kCom1 + 4, 0x0b);
   Print("ready\n");
   uint32_t count = 0;
   for (;;) {

@@ -1,5 +1,7 @@
 #include "vmm/devices/serial_8250.h"
 
+#include <utility>
+
 namespace tinyrange {
 
 namespace {
@@ -24,6 +26,7 @@ constexpr uint8_t kIirFifoEnabled = 0xc0;
 constexpr uint8_t kLsrDataReady = 0x01;
 constexpr uint8_t kLsrThrEmpty = 0x20;
 constexpr uint8_t kLsrTransmitterEmpty = 0x40;
+constexpr uint8_t kMcrRts = 0x02;
 constexpr uint8_t kMcrLoopback = 0x10;
 constexpr uint8_t kMcrOut2 = 0x08;
 // Modem status with a peer attached: DCD, DSR and CTS.
@@ -44,7 +47,7 @@ void Serial8250::Write(uint64_t offset, std::span<const uint8_t> data) {
     uint8_t byte = data[0];
     thr_interrupt_pending_ = false;
     if (mcr_ & kMcrLoopback) {
-      input_.push_back(byte);
+      looped_.push_back(byte);
     } else {
       // Output is written outside the lock's critical work but inside the
       // lock, so bytes from several vCPUs keep their order.
@@ -58,9 +61,23 @@ void Serial8250::Write(uint64_t offset, std::span<const uint8_t> data) {
   WriteRegister(offset, data[0]);
 }
 
+const std::deque<uint8_t>* Serial8250::Receiving() const {
+  if (mcr_ & kMcrLoopback) return &looped_;
+  return (mcr_ & kMcrRts) ? &input_ : nullptr;
+}
+
+std::deque<uint8_t>* Serial8250::Receiving() {
+  return const_cast<std::deque<uint8_t>*>(std::as_const(*this).Receiving());
+}
+
+bool Serial8250::DataReady() const {
+  const std::deque<uint8_t>* queue = Receiving();
+  return queue && !queue->empty();
+}
+
 uint8_t Serial8250::InterruptIdentification() const {
   uint8_t fifo = fifo_enabled_ ? kIirFifoEnabled : 0;
-  if ((ier_ & kIerRxData) && !input_.empty()) return fifo | kIirRxData;
+  if ((ier_ & kIerRxData) && DataReady()) return fifo | kIirRxData;
   if ((ier_ & kIerThrEmpty) && thr_interrupt_pending_) return fifo | kIirThrEmpty;
   return fifo | kIirNone;
 }
@@ -69,10 +86,11 @@ uint8_t Serial8250::ReadRegister(uint64_t offset) {
   switch (offset) {
     case kData: {
       if (lcr_ & kLcrDlab) return dll_;
-      if (input_.empty()) return 0;
-      uint8_t byte = input_.front();
-      input_.pop_front();
-      if (input_.size() < kInputHighWater / 2) input_drained_.notify_all();
+      if (!DataReady()) return 0;
+      std::deque<uint8_t>* queue = Receiving();
+      uint8_t byte = queue->front();
+      queue->pop_front();
+      if (queue == &input_ && input_.size() < kInputHighWater / 2) input_drained_.notify_all();
       UpdateInterrupt();
       return byte;
     }
@@ -92,7 +110,7 @@ uint8_t Serial8250::ReadRegister(uint64_t offset) {
       return mcr_;
     case kLsr: {
       uint8_t lsr = kLsrThrEmpty | kLsrTransmitterEmpty;
-      if (!input_.empty()) lsr |= kLsrDataReady;
+      if (DataReady()) lsr |= kLsrDataReady;
       return lsr;
     }
     case kMsr: {
@@ -130,10 +148,9 @@ void Serial8250::WriteRegister(uint64_t offset, uint8_t value) {
       break;
     case kIirFcr:
       fifo_enabled_ = value & 0x01;
-      if (value & 0x02) {  // clear the receive FIFO
-        input_.clear();
-        input_drained_.notify_all();
-      }
+      // Clearing the receive FIFO drops what the guest looped back; the
+      // host's bytes are still on the line (see the header).
+      if (value & 0x02) looped_.clear();
       UpdateInterrupt();
       break;
     case kLcr:

@@ -5,6 +5,14 @@
 // through EnqueueInput, which blocks while the guest has not drained what
 // was queued before: a host pipe is read only as fast as the guest reads,
 // so nothing is dropped and memory stays bounded.
+//
+// The host is a peer under hardware flow control: its bytes reach the
+// receiver only while the guest asserts RTS (MCR bit 1), as a driver does
+// once a program opens the port (Linux raises DTR and RTS on open). Until
+// then they wait on the "line", where the driver's probe and start-up —
+// which clear the FIFOs and read the data register to reset the UART —
+// cannot lose them; clearing the receive FIFO drops only looped-back bytes.
+// So input piped in before the guest has booted reaches its command whole.
 #pragma once
 
 #include <condition_variable>
@@ -39,13 +47,21 @@ class Serial8250 : public BusDevice {
   void WriteRegister(uint64_t offset, uint8_t value);
   uint8_t InterruptIdentification() const;
   void UpdateInterrupt();
+  // The bytes the receiver holds now: looped-back ones in loopback mode,
+  // else the host's while RTS is up; null when nothing can be received.
+  std::deque<uint8_t>* Receiving();
+  const std::deque<uint8_t>* Receiving() const;
+  bool DataReady() const;
 
   IrqLine* irq_;
   ByteSink* output_;
 
   std::mutex mu_;
   std::condition_variable input_drained_;
+  // Host bytes, on the line until RTS lets them in.
   std::deque<uint8_t> input_;
+  // Bytes the guest sent itself in loopback mode.
+  std::deque<uint8_t> looped_;
   bool shutdown_ = false;
 
   uint8_t ier_ = 0;
