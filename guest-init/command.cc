@@ -13,6 +13,7 @@
 #include "guest-init/exit_status.h"
 #include "guest-init/log.h"
 #include "guest-init/path_search.h"
+#include "guest-init/shares.h"
 #include "vmm/devices/control_device_abi.h"
 
 namespace tinyrange {
@@ -25,7 +26,10 @@ namespace {
   // With an input port the command has no terminal to control.
   if (config.stdin_port.empty()) AttachControllingTerminal(config.console.data());
 
-  if (chdir(config.cwd.data()) != 0) {
+  // A working directory the root lacks is made, as docker does for its
+  // -w: a root of a few packages may have no /root at all.
+  if (chdir(config.cwd.data()) != 0 && (errno != ENOENT || MakeDirectories(config.cwd.data()) != 0 ||
+                                        chdir(config.cwd.data()) != 0)) {
     LogErrno2("chdir ", config.cwd.data(), errno);
     _exit(control::kExitInitFailure);
   }
