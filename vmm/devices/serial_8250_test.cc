@@ -49,6 +49,7 @@ TEST_F(SerialTest, TransmitsBytesInOrder) {
 }
 
 TEST_F(SerialTest, ReceivesQueuedInput) {
+  Out(4, 0x0b);  // DTR, RTS, OUT2: a program has the port open
   EXPECT_EQ(In(5) & 0x01, 0);
   Input("ab");
   EXPECT_EQ(In(5) & 0x01, 1);
@@ -69,6 +70,7 @@ TEST_F(SerialTest, DivisorLatchIsSeparateFromData) {
 }
 
 TEST_F(SerialTest, ReceiveInterruptFollowsData) {
+  Out(4, 0x0b);
   Out(1, 0x01);  // ERBFI
   EXPECT_FALSE(irq.level);
   Input("x");
@@ -93,7 +95,7 @@ TEST_F(SerialTest, InterruptGatedByOut2) {
   Out(1, 0x01);
   Input("x");
   EXPECT_FALSE(irq.level);
-  Out(4, 0x08);
+  Out(4, 0x0a);  // OUT2 and RTS
   EXPECT_TRUE(irq.level);
 }
 
@@ -107,14 +109,38 @@ TEST_F(SerialTest, LoopbackModeForLinuxProbe) {
   EXPECT_EQ(In(6), 0xb0);
 }
 
-TEST_F(SerialTest, FifoControlClearsReceiveQueue) {
-  Input("abc");
+TEST_F(SerialTest, FifoControlClearsLoopedBackBytes) {
+  Out(4, 0x1a);  // loopback
+  Out(0, 'a');
   Out(2, 0x03);
   EXPECT_EQ(In(5) & 0x01, 0);
   EXPECT_EQ(In(2) & 0xc0, 0xc0);  // FIFO enabled bits
 }
 
+// Linux's probe and start-up clear the FIFOs and read the data register to
+// reset the UART before a program opens the port. Host input queued before
+// then (a pipe into `tr vm`, read at once) must survive that and arrive
+// whole once the port is open and RTS is up.
+TEST_F(SerialTest, HostInputWaitsForRtsAndSurvivesTheDriversReset) {
+  Out(1, 0x01);  // ERBFI
+  Input("typed input");
+  EXPECT_EQ(In(5) & 0x01, 0);  // on the line, not in the receiver
+  EXPECT_FALSE(irq.level);
+  Out(4, 0x1f);  // the probe's loopback test
+  EXPECT_EQ(In(5) & 0x01, 0);
+  Out(4, 0x09);  // DTR and OUT2 (the console), no RTS
+  Out(2, 0x07);  // clear both FIFOs
+  EXPECT_EQ(In(0), 0);  // start-up's reset read finds nothing
+  Out(4, 0x0b);  // the port is opened: RTS
+  EXPECT_TRUE(irq.level);
+  std::string received;
+  while (In(5) & 0x01) received += static_cast<char>(In(0));
+  EXPECT_EQ(received, "typed input");
+  EXPECT_FALSE(irq.level);
+}
+
 TEST_F(SerialTest, InputBlocksAtHighWaterUntilGuestReads) {
+  Out(4, 0x0b);
   std::string big(Serial8250::kInputHighWater + 100, 'k');
   std::thread producer([&] { Input(big); });
   // Drain as the guest would; every byte must arrive, none dropped.
