@@ -11,14 +11,18 @@
 # Targets (docs/benchmarks.md): warm wall time <= 150 ms with the minimal
 # kernel on hardware virtualization, <= 0.5x QEMU's everywhere, and warm
 # host-side overhead (everything outside the guest) <= 20 ms.
-# Usage: bench/run_command.sh [KERNEL] [RUNS]
+# Usage: bench/run_command.sh [KERNEL] [RUNS] [PACKAGES]
 #   KERNEL: minimal (default; built by scripts/build-kernel.sh) or debian
+#   PACKAGES: whose cold and warm phases to time (default
+#   "busybox build-essential"; in the nested test bed, where a cold
+#   build-essential takes many minutes, "busybox")
 # Needs /dev/kvm, hyperfine, qemu-system-x86_64 and python3.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TR_BUILD_DIR:-$root/build}
 kernel=${1:-minimal}
 runs=${2:-10}
+read -r -a phase_packages <<< "${3:-busybox build-essential}"
 tr_bin=$build/cli/tr
 trfrag="python3 $root/tests/support/trfrag.py"
 [ -x "$tr_bin" ] || { echo "build first: scripts/build.sh" >&2; exit 1; }
@@ -48,7 +52,7 @@ echo "## Phases (ms), kernel: $kernel"
 echo
 echo "| run | prepare | plan | fetch | convert | boot | unpack | scripts | command | total | post-install state |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
-for pkg in busybox build-essential; do
+for pkg in "${phase_packages[@]}"; do
   for temperature in cold warm; do
     record=$("$tr_bin" run --kernel "$kernel" -p "$pkg" --json -- true 2>&1 >/dev/null | tail -n 1)
     phase_row "$pkg $temperature" "$record"
