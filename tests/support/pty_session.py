@@ -16,7 +16,7 @@ import termios
 import time
 
 PROMPT = b"tr-prompt$ "
-TIMEOUT = float(os.environ.get("TR_PTY_TIMEOUT", "600"))
+TIMEOUT = float(os.environ.get("TR_PTY_TIMEOUT", "300"))
 
 
 def set_size(fd, rows, cols):
@@ -95,12 +95,14 @@ def main():
     else:
         s.fail("stty size never showed the resize to 40x120")
     s.send(b"busybox sleep 1000\r")
-    s.expect(b"sleep 1000\r\n", "the echo of the sleep command")
+    # The shell's line editor echoes the line and its end itself (raw).
+    s.expect(b"sleep 1000", "the echo of the sleep command")
+    s.expect(b"\n", "the end of the echoed line")
     time.sleep(3)
     s.send(b"\x03")
     s.expect(PROMPT, "the prompt after Ctrl-C stopped sleep", timeout=120)
     s.send(b"echo after-$?\r")
-    s.expect(b"after-130\r\n", "the shell after Ctrl-C: sleep's status 130 (SIGINT)")
+    s.expect(b"after-130", "the shell after Ctrl-C: sleep's status 130 (SIGINT)")
     s.send(b"exit 7\r")
     status = s.wait_status()
     if status != 7:
