@@ -60,6 +60,11 @@ chmod 1777 /host/tmp
 mkdir -p /host/dev/pts /host/dev/shm /host/run/lock
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /host/dev/pts
 ln -sf pts/ptmx /host/dev/ptmx 2> /dev/null
+# What udev would make: bash's process substitution needs /dev/fd.
+ln -sf /proc/self/fd /host/dev/fd
+ln -sf /proc/self/fd/0 /host/dev/stdin
+ln -sf /proc/self/fd/1 /host/dev/stdout
+ln -sf /proc/self/fd/2 /host/dev/stderr
 mount -t tmpfs -o mode=1777 tmpfs /host/dev/shm
 # The read-write shares, parents first: "TAG PATH" a line.
 while read -r tag path; do
